@@ -1,0 +1,51 @@
+"""Shower data: the ``Showers`` container and its file formats (HDF5, ROOT), chosen by file suffix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from fastsim_kernel.data.hdf5 import count_hdf5, iter_hdf5, read_hdf5, write_hdf5
+from fastsim_kernel.data.root import count_root, iter_root, read_root, write_root
+from fastsim_kernel.data.showers import Showers, validate
+from fastsim_kernel.errors import FastsimError
+
+__all__ = ["Showers", "count_showers", "iter_showers", "read_showers", "validate", "write_showers"]
+
+_HDF5 = {".h5", ".hdf5"}
+_ROOT = {".root"}
+
+
+def _format(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in _HDF5:
+        return "hdf5"
+    if suffix in _ROOT:
+        return "root"
+    msg = f"{path}: unknown file type {suffix!r}; expected one of .h5, .hdf5, .root"
+    raise FastsimError(msg)
+
+
+def read_showers(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:
+    """Read showers from an HDF5 or ROOT file (by suffix), checking the data contract."""
+    reader = read_hdf5 if _format(path) == "hdf5" else read_root
+    return reader(path, start=start, stop=stop)
+
+
+def iter_showers(path: str | os.PathLike, *, chunk_size: int = 1000) -> Iterator[Showers]:
+    """Yield showers in chunks, for files larger than memory."""
+    reader = iter_hdf5 if _format(path) == "hdf5" else iter_root
+    return reader(path, chunk_size=chunk_size)
+
+
+def count_showers(path: str | os.PathLike) -> tuple[int, tuple[int, ...]]:
+    """Return (N, grid) of a file without reading its cells."""
+    counter = count_hdf5 if _format(path) == "hdf5" else count_root
+    return counter(path)
+
+
+def write_showers(showers: Showers, path: str | os.PathLike) -> Path:
+    """Write showers atomically; the format follows the suffix (.h5/.hdf5 or .root)."""
+    writer = write_hdf5 if _format(path) == "hdf5" else write_root
+    return writer(showers, path)

@@ -1,0 +1,89 @@
+"""ROOT files through uproot: a TTree ``showers`` with fixed-size array branches, readable by PyROOT.
+
+Branches: ``ECAL`` float[X][Y][Z] in GeV, ``energy`` float (GeV), ``theta`` float (rad). The provenance is
+stored beside the tree as a TObjString ``metadata`` holding JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import uproot
+
+from fastsim_kernel._atomic import atomic_path
+from fastsim_kernel.data.showers import Showers, validate
+from fastsim_kernel.errors import FastsimError
+
+TREE = "showers"
+
+
+def write_root(showers: Showers, path: str | os.PathLike, *, basket_size: int = 1000) -> Path:
+    """Write ``showers`` to a ROOT file atomically, as a TTree made with ``mktree``."""
+    path = Path(path)
+    cell_type = np.dtype((np.float32, showers.grid))
+    with atomic_path(path) as tmp, uproot.recreate(tmp) as f:
+        tree = f.mktree(TREE, {"ECAL": cell_type, "energy": np.float32, "theta": np.float32})
+        for start in range(0, max(len(showers), 1), basket_size):
+            part = showers[start : start + basket_size]
+            if len(part):
+                tree.extend({"ECAL": part.cells, "energy": part.energy, "theta": part.theta})
+        f["metadata"] = json.dumps(showers.metadata, sort_keys=True)
+    return path
+
+
+def _open_tree(path: Path):
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise FastsimError(msg)
+    try:
+        f = uproot.open(path)
+    except Exception as err:  # uproot raises assorted errors on garbage
+        msg = f"{path}: not a readable ROOT file (corrupt or truncated?): {err}"
+        raise FastsimError(msg) from err
+    if TREE not in f:
+        msg = f"{path}: key {TREE!r} missing; expected a TTree {TREE!r}, found {sorted(f.keys(cycle=False))}"
+        raise FastsimError(msg)
+    tree = f[TREE]
+    missing = {"ECAL", "energy", "theta"} - set(tree.keys())
+    if missing:
+        msg = f"{path}: tree {TREE!r} lacks branches {sorted(missing)}; expected ECAL, energy, theta"
+        raise FastsimError(msg)
+    metadata = json.loads(str(f["metadata"])) if "metadata" in f else {}
+    return f, tree, metadata
+
+
+def _to_showers(arrays: dict, metadata: dict, path: Path) -> Showers:
+    showers = Showers(np.asarray(arrays["ECAL"]), arrays["energy"], arrays["theta"], metadata)
+    validate(showers, source=str(path))
+    return showers
+
+
+def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:
+    """Read showers ``start:stop`` from a ROOT file written by ``write_root``."""
+    path = Path(path)
+    f, tree, metadata = _open_tree(path)
+    with f:
+        arrays = tree.arrays(["ECAL", "energy", "theta"], entry_start=start, entry_stop=stop, library="np")
+        return _to_showers(arrays, metadata, path)
+
+
+def iter_root(path: str | os.PathLike, *, chunk_size: int = 1000) -> Iterator[Showers]:
+    """Yield showers in chunks of ``chunk_size`` entries."""
+    path = Path(path)
+    f, tree, metadata = _open_tree(path)
+    with f:
+        for arrays in tree.iterate(["ECAL", "energy", "theta"], step_size=chunk_size, library="np"):
+            yield _to_showers(arrays, metadata, path)
+
+
+def count_root(path: str | os.PathLike) -> tuple[int, tuple[int, ...]]:
+    """Return (N, grid) without reading the cells."""
+    path = Path(path)
+    f, tree, _ = _open_tree(path)
+    with f:
+        inner = tree["ECAL"].interpretation.inner_shape
+        return int(tree.num_entries), tuple(int(d) for d in inner)

@@ -1,0 +1,93 @@
+"""``Showers``: a batch of calorimeter showers with their conditions and provenance."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from fastsim_kernel.errors import FastsimError
+
+
+@dataclasses.dataclass(frozen=True)
+class Showers:
+    """A batch of N showers on an (X, Y, Z) cell grid, Z being the layer (depth) axis.
+
+    Attributes:
+        cells: energy deposited per cell in GeV, float32, shape (N, X, Y, Z).
+        energy: primary particle energy in GeV, float32, shape (N,).
+        theta: polar angle of incidence in radians, float32, shape (N,); pi/2 is normal incidence.
+        metadata: provenance: geometry, physics, particle, seed, software versions (JSON-serialisable).
+    """
+
+    cells: np.ndarray
+    energy: np.ndarray
+    theta: np.ndarray
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", np.asarray(self.cells, dtype=np.float32))
+        object.__setattr__(self, "energy", np.asarray(self.energy, dtype=np.float32).reshape(-1))
+        object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.float32).reshape(-1))
+        validate(self, source="Showers")
+
+    def __len__(self) -> int:
+        return self.cells.shape[0]
+
+    @property
+    def grid(self) -> tuple[int, int, int]:
+        """The (X, Y, Z) cell grid."""
+        return tuple(self.cells.shape[1:])  # type: ignore[return-value]
+
+    def __getitem__(self, index: Any) -> Showers:
+        """Select showers by index, slice or mask; the metadata is shared."""
+        if isinstance(index, (int, np.integer)):
+            index = slice(int(index), int(index) + 1 if index != -1 else None)
+        return Showers(self.cells[index], self.energy[index], self.theta[index], self.metadata)
+
+    @staticmethod
+    def concatenate(batches: list[Showers]) -> Showers:
+        """Join batches on the same grid; the metadata of the first batch is kept."""
+        if not batches:
+            msg = "cannot concatenate an empty list of shower batches"
+            raise FastsimError(msg)
+        return Showers(
+            np.concatenate([b.cells for b in batches]),
+            np.concatenate([b.energy for b in batches]),
+            np.concatenate([b.theta for b in batches]),
+            dict(batches[0].metadata),
+        )
+
+
+def validate(showers: Showers, *, source: str) -> None:
+    """Check the data contract; raise one ``FastsimError`` naming ``source``, the field and the expectation."""
+    cells, energy, theta = showers.cells, showers.energy, showers.theta
+    if cells.ndim != 4:
+        msg = f"{source}: cells must have shape (N, X, Y, Z), got shape {cells.shape}"
+        raise FastsimError(msg)
+    n = cells.shape[0]
+    for name, arr in (("energy", energy), ("theta", theta)):
+        if arr.shape != (n,):
+            msg = f"{source}: {name} must have shape ({n},) to match the cells, got {arr.shape}"
+            raise FastsimError(msg)
+        if not np.all(np.isfinite(arr)):
+            msg = f"{source}: {name} contains NaN or infinite values"
+            raise FastsimError(msg)
+    if not np.all(np.isfinite(cells)):
+        bad = int(np.count_nonzero(~np.isfinite(cells)))
+        msg = f"{source}: cells contain {bad} NaN or infinite values; expected finite energies in GeV"
+        raise FastsimError(msg)
+    if n and cells.min() < 0:
+        msg = f"{source}: cells contain negative energies (min {cells.min():.3g} GeV); expected >= 0"
+        raise FastsimError(msg)
+    if n and energy.min() <= 0:
+        msg = f"{source}: energy must be > 0 GeV, got min {energy.min():.3g}"
+        raise FastsimError(msg)
+    if n and (theta.min() <= 0 or theta.max() >= math.pi):
+        msg = (
+            f"{source}: theta must be in (0, pi) radians, got range [{theta.min():.3g}, {theta.max():.3g}]"
+            " (degrees given where radians were expected?)"
+        )
+        raise FastsimError(msg)
