@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, validate
+from fastsim_kernel.data.showers import Showers, check_arrays
 from fastsim_kernel.errors import FastsimError
 
 FORMAT_VERSION = 1
@@ -100,8 +100,8 @@ class _Layout:
             theta = np.full(stop - start, math.pi / 2, dtype=np.float32)
         else:
             theta = self.theta_ds[start:stop]
+        check_arrays(cells, energy, theta, source=str(self.path))
         showers = Showers(cells, energy, theta, self.metadata)
-        validate(showers, source=str(self.path))
         _check_units(showers, self.path)
         return showers
 

@@ -15,7 +15,7 @@ import numpy as np
 import uproot
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, validate
+from fastsim_kernel.data.showers import Showers, check_arrays
 from fastsim_kernel.errors import FastsimError
 
 TREE = "showers"
@@ -57,9 +57,8 @@ def _open_tree(path: Path):
 
 
 def _to_showers(arrays: dict, metadata: dict, path: Path) -> Showers:
-    showers = Showers(np.asarray(arrays["ECAL"]), arrays["energy"], arrays["theta"], metadata)
-    validate(showers, source=str(path))
-    return showers
+    check_arrays(arrays["ECAL"], arrays["energy"], arrays["theta"], source=str(path))
+    return Showers(arrays["ECAL"], arrays["energy"], arrays["theta"], metadata)
 
 
 def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:

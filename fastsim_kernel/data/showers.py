@@ -31,7 +31,7 @@ class Showers:
         object.__setattr__(self, "cells", np.asarray(self.cells, dtype=np.float32))
         object.__setattr__(self, "energy", np.asarray(self.energy, dtype=np.float32).reshape(-1))
         object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.float32).reshape(-1))
-        validate(self, source="Showers")
+        check_arrays(self.cells, self.energy, self.theta, source="Showers")
 
     def __len__(self) -> int:
         return self.cells.shape[0]
@@ -62,32 +62,37 @@ class Showers:
 
 
 def validate(showers: Showers, *, source: str) -> None:
-    """Check the data contract; raise one ``FastsimError`` naming ``source``, the field and the expectation."""
-    cells, energy, theta = showers.cells, showers.energy, showers.theta
+    """Check the data contract of a batch; raise one ``FastsimError`` naming ``source``."""
+    check_arrays(showers.cells, showers.energy, showers.theta, source=source)
+
+
+def check_arrays(cells: np.ndarray, energy: np.ndarray, theta: np.ndarray, *, source: str) -> None:
+    """Check the data contract (shapes, finite, non-negative, units); the error names ``source`` and the field."""
+    energy, theta = np.ravel(energy), np.ravel(theta)
     if cells.ndim != 4:
-        msg = f"{source}: cells must have shape (N, X, Y, Z), got shape {cells.shape}"
+        msg = f"{source}: key 'ECAL' (cells) must have shape (N, X, Y, Z), got shape {cells.shape}"
         raise FastsimError(msg)
     n = cells.shape[0]
     for name, arr in (("energy", energy), ("theta", theta)):
         if arr.shape != (n,):
-            msg = f"{source}: {name} must have shape ({n},) to match the cells, got {arr.shape}"
+            msg = f"{source}: key '{name}' must have shape ({n},) to match the cells, got {arr.shape}"
             raise FastsimError(msg)
         if not np.all(np.isfinite(arr)):
-            msg = f"{source}: {name} contains NaN or infinite values"
+            msg = f"{source}: key '{name}' contains NaN or infinite values"
             raise FastsimError(msg)
     if not np.all(np.isfinite(cells)):
         bad = int(np.count_nonzero(~np.isfinite(cells)))
-        msg = f"{source}: cells contain {bad} NaN or infinite values; expected finite energies in GeV"
+        msg = f"{source}: key 'ECAL' contains {bad} NaN or infinite values; expected finite energies in GeV"
         raise FastsimError(msg)
     if n and cells.min() < 0:
-        msg = f"{source}: cells contain negative energies (min {cells.min():.3g} GeV); expected >= 0"
+        msg = f"{source}: key 'ECAL' contains negative energies (min {cells.min():.3g} GeV); expected >= 0"
         raise FastsimError(msg)
     if n and energy.min() <= 0:
-        msg = f"{source}: energy must be > 0 GeV, got min {energy.min():.3g}"
+        msg = f"{source}: key 'energy' must be > 0 GeV, got min {energy.min():.3g}"
         raise FastsimError(msg)
     if n and (theta.min() <= 0 or theta.max() >= math.pi):
         msg = (
-            f"{source}: theta must be in (0, pi) radians, got range [{theta.min():.3g}, {theta.max():.3g}]"
+            f"{source}: key 'theta' must be in (0, pi) radians, got range [{theta.min():.3g}, {theta.max():.3g}]"
             " (degrees given where radians were expected?)"
         )
         raise FastsimError(msg)

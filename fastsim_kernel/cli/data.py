@@ -1,0 +1,45 @@
+"""``fastsim inspect`` and ``fastsim plot``: look at a shower file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    inspect = subparsers.add_parser("inspect", help="summarise a shower file (HDF5 or ROOT)")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--chunk-size", type=int, default=2000, help="showers read at a time (default 2000)")
+    inspect.set_defaults(func=run_inspect)
+
+    plot = subparsers.add_parser("plot", help="render the standard panel of one or more shower files")
+    plot.add_argument("files", type=Path, nargs="+", help="the first file is the reference")
+    plot.add_argument("--out", type=Path, required=True, help="figure path (.png, .pdf, .svg)")
+    plot.add_argument("--max-showers", type=int, default=5000, help="showers read per file (default 5000)")
+    plot.add_argument("--overwrite", action="store_true", help="replace an existing figure")
+    plot.set_defaults(func=run_plot)
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from fastsim_kernel.data.summary import summarise
+
+    print(summarise(args.file, chunk_size=args.chunk_size))
+    return 0
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from fastsim_kernel._atomic import check_output_path
+    from fastsim_kernel.data import read_showers
+    from fastsim_kernel.errors import FastsimError
+    from fastsim_kernel.plots import save_figure, standard_panel
+
+    if args.max_showers <= 0:
+        msg = f"--max-showers must be > 0, got {args.max_showers}"
+        raise FastsimError(msg)
+    out = check_output_path(args.out, overwrite=args.overwrite)
+    sources = {path.stem: read_showers(path, stop=args.max_showers) for path in args.files}
+    if len(sources) != len(args.files):
+        sources = {str(path): read_showers(path, stop=args.max_showers) for path in args.files}
+    save_figure(standard_panel(sources, title=" vs ".join(sources)), out)
+    print(f"wrote {out}")
+    return 0
