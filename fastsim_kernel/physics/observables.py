@@ -47,15 +47,16 @@ def layer_energy(cells: np.ndarray) -> np.ndarray:
 def transverse_profile(cells: np.ndarray) -> np.ndarray:
     """Energy in rings of integer radius (in cells) around each layer's barycentre, summed over layers.
 
-    (N, X, Y, Z) -> (N, R) with R = ceil of the half diagonal of the transverse grid.
+    (N, X, Y, Z) -> (N, R) with R = ceil of the half diagonal of the transverse grid; the last ring
+    also holds everything further out.
     """
     n, nx, ny, _ = cells.shape
-    bx, by = layer_barycentres(cells)  # (N, Z)
+    bx, by = (np.nan_to_num(b) for b in layer_barycentres(cells))  # (N, Z); empty layers hold no energy
     ix = np.arange(nx)[None, :, None, None]
     iy = np.arange(ny)[None, None, :, None]
     radius = np.hypot(ix - bx[:, None, None, :], iy - by[:, None, None, :])
-    ring = np.minimum(np.floor(radius).astype(np.int64), int(np.ceil(np.hypot(nx, ny) / 2)) - 1)
     n_rings = int(np.ceil(np.hypot(nx, ny) / 2))
+    ring = np.minimum(np.floor(radius).astype(np.int64), n_rings - 1)  # the last ring collects the overflow
     flat = ring + n_rings * np.arange(n)[:, None, None, None]
     profile = np.bincount(flat.ravel(), weights=cells.ravel(), minlength=n * n_rings)
     return profile.reshape(n, n_rings)

@@ -89,7 +89,7 @@ def _hdf5(path, **datasets):
         ({"ECAL": np.zeros((3, 5, 5, 5)), "energy": np.ones(4)}, "key 'energy' has shape (4,)"),
         ({"ECAL": np.full((3, 5, 5, 5), np.nan), "energy": np.ones(3)}, "NaN"),
         ({"ECAL": -np.ones((3, 5, 5, 5)), "energy": np.ones(3)}, "negative"),
-        ({"ECAL": np.zeros((3, 5, 5, 5)), "energy": -np.ones(3)}, "energy must be > 0"),
+        ({"ECAL": np.zeros((3, 5, 5, 5)), "energy": -np.ones(3)}, "key 'energy' must be > 0"),
         ({"ECAL": np.ones((3, 5, 5, 5)), "energy": np.ones(3), "theta": np.full(3, 90.0)}, "radians"),
     ],
 )
