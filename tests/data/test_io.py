@@ -95,7 +95,7 @@ def _hdf5(path, **datasets):
 )
 def test_contract_violations_name_file_and_key(tmp_path, datasets, message):
     path = _hdf5(tmp_path / "bad.h5", **datasets)
-    with pytest.raises(FastsimError, match="bad.h5") as err:
+    with pytest.raises(FastsimError, match=r"bad\.h5") as err:
         read_showers(path)
     assert message in str(err.value)
 
@@ -127,7 +127,7 @@ def test_root_file_without_tree(tmp_path):
 
 
 def test_unknown_suffix(tmp_path):
-    with pytest.raises(FastsimError, match="unknown file type '.csv'"):
+    with pytest.raises(FastsimError, match=r"unknown file type '\.csv'"):
         read_showers(tmp_path / "a.csv")
 
 
