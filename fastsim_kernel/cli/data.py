@@ -1,4 +1,4 @@
-"""``fastsim inspect`` and ``fastsim plot``: look at a shower file."""
+"""``fastsim inspect``, ``fastsim plot`` and ``fastsim doctor``: look at shower files and the environment."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def register(subparsers) -> None:
     plot.add_argument("--max-showers", type=int, default=5000, help="showers read per file (default 5000)")
     plot.add_argument("--overwrite", action="store_true", help="replace an existing figure")
     plot.set_defaults(func=run_plot)
+
+    _register_doctor(subparsers)
 
 
 def run_inspect(args: argparse.Namespace) -> int:
@@ -42,4 +44,16 @@ def run_plot(args: argparse.Namespace) -> int:
         sources = {str(path): read_showers(path, stop=args.max_showers) for path in args.files}
     save_figure(standard_panel(sources, title=" vs ".join(sources)), out)
     print(f"wrote {out}")
+    return 0
+
+
+def _register_doctor(subparsers) -> None:
+    doctor = subparsers.add_parser("doctor", help="report what this environment can do")
+    doctor.set_defaults(func=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from fastsim_kernel.doctor import format_report, report
+
+    print(format_report(report()))
     return 0
