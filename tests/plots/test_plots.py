@@ -68,9 +68,3 @@ def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, argv, message)
     assert message in err
     assert len(err.splitlines()) == 1
 
-
-def test_doctor_reports_installed_extras(capsys):
-    assert main(["doctor"]) == 0
-    out = capsys.readouterr().out
-    assert "numpy" in out
-    assert "Geant4 datasets" in out
