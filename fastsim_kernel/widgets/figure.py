@@ -1,0 +1,41 @@
+"""The explorer's figure: the x, y, z weighted projections and the y-z image, drawn with the plots module."""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from fastsim_kernel.data import Showers
+from fastsim_kernel.plots import plot_projection
+from fastsim_kernel.widgets.image import plot_energy_image
+
+PROJECTION_AXES = ("x", "y", "z")
+
+
+def new_figure(*, width: float = 16.0, height: float = 3.6) -> Figure:
+    """A figure outside pyplot (no global state, nothing left open), inches."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def draw_showers(fig: Figure, showers: Showers, *, label: str, title: str) -> dict[str, Axes]:
+    """Clear ``fig`` and draw the mean projections of ``showers`` along x, y, z plus the y-z image of the
+    first shower. Returns the axes by name: ``"x"``, ``"y"``, ``"z"`` and ``"image"``."""
+    fig.clear()
+    row = fig.subplots(1, len(PROJECTION_AXES) + 1)
+    axes = dict(zip((*PROJECTION_AXES, "image"), row, strict=True))
+    for axis in PROJECTION_AXES:
+        plot_projection(axes[axis], {label: showers}, axis)
+    axes["x"].legend(fontsize="small")
+    plot_energy_image(axes["image"], showers.cells[0], plane="yz")
+    axes["image"].set_title("first shower, summed over x", fontsize="medium")
+    fig.suptitle(title)
+    return axes
+
+
+def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
+    """The figure rendered as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
