@@ -1,0 +1,152 @@
+"""Start the local hub: prepare the state folder, the kernel and JupyterLab settings, then run JupyterHub.
+
+``launch(options)`` is what ``fastsim hub`` calls. It replaces the current process with JupyterHub, so
+Ctrl-C or SIGTERM reach JupyterHub directly, which then stops the user servers and the proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastsim_kernel._extras import require
+from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.platform.local.settings import (
+    ADMIN_PASSWORD_ENV,
+    MIN_ADMIN_PASSWORD,
+    PASSWORD_ENV,
+    SETTINGS_ENV,
+    HubSettings,
+    resolve_password,
+)
+
+PROXY = "configurable-http-proxy"
+KERNEL_NAME = "fastsim"
+LAB_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the user chooses on ``fastsim hub`` (defaults as documented there).
+
+    port/ip: where users connect; config: config.yaml (None: the platform default); password: the shared
+    user password (None: FASTSIM_HUB_PASSWORD or a generated one); state_dir: hub state and homes;
+    admin_user: one admin, who logs in with FASTSIM_HUB_ADMIN_PASSWORD (or a generated one).
+    """
+
+    port: int = 8000
+    ip: str = "127.0.0.1"
+    config: Path | None = None
+    password: str | None = None
+    state_dir: Path = Path(".hub")
+    admin_user: str | None = None
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from (the folder holding fastsim_kernel/)."""
+    return Path(__file__).resolve().parents[3]
+
+
+def find_proxy(*, roots: tuple[Path, ...] | None = None) -> str:
+    """configurable-http-proxy from ``<root>/.tools`` (the checkout, then the current folder), else PATH."""
+    for root in roots or (repo_root(), Path.cwd()):
+        candidate = root / ".tools" / "node_modules" / ".bin" / PROXY
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(PROXY)
+    if found:
+        return found
+    msg = f"{PROXY} not found in .tools/ or on PATH: run `bash scripts/install-system-deps.sh`"
+    raise FastsimError(msg)
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``ip`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def install_kernel(prefix: Path) -> Path:
+    """Register this interpreter as the Jupyter kernel "fastsim" under ``prefix`` (idempotent)."""
+    spec = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+    if spec.exists() and json.loads(spec.read_text(encoding="utf-8"))["argv"][0] == sys.executable:
+        return spec.parent
+    kernelspec = require("ipykernel.kernelspec")
+    return Path(kernelspec.install(kernel_name=KERNEL_NAME, display_name=KERNEL_NAME, prefix=str(prefix)))
+
+
+def write_lab_overrides(prefix: Path) -> Path:
+    """Turn off JupyterLab's news and update prompts for every server run from ``prefix``."""
+    path = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "fastsim-hub.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(LAB_OVERRIDES, indent=2) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def prepare(options: LaunchOptions) -> HubSettings:
+    """Check the inputs, create the state folder, install the kernel and Lab settings; return the settings."""
+    require("jupyterhub")
+    if options.config is not None and not Path(options.config).is_file():
+        msg = f"config file {options.config} does not exist; expected the z2jh values (config.yaml)"
+        raise FastsimError(msg)
+    if not 0 < options.port < 65536:
+        msg = f"port {options.port} is out of range; expected 1-65535"
+        raise FastsimError(msg)
+    state = Path(options.state_dir).resolve()
+    (state / "users").mkdir(parents=True, exist_ok=True)
+    install_kernel(Path(sys.prefix))
+    write_lab_overrides(Path(sys.prefix))
+    notebooks = repo_root() / "notebooks"
+    return HubSettings(
+        port=options.port, ip=options.ip, hub_port=free_port(), proxy_api_port=free_port(),
+        state_dir=str(state), proxy_command=find_proxy(), python=sys.executable,
+        config=str(Path(options.config).resolve()) if options.config else None,
+        notebooks=str(notebooks) if notebooks.is_dir() else None, admin_user=options.admin_user,
+    )
+
+
+def hub_environment(settings: HubSettings, password: str, admin_password: str | None) -> dict[str, str]:
+    """The environment JupyterHub runs with: ours plus the settings file and the passwords."""
+    env = dict(os.environ)
+    env[SETTINGS_ENV] = str(settings.write())
+    env[PASSWORD_ENV] = password
+    if admin_password:
+        env[ADMIN_PASSWORD_ENV] = admin_password
+    bin_dir = str(Path(sys.executable).parent)  # jupyterhub-singleuser and friends, without activating
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    return env
+
+
+def launch(options: LaunchOptions) -> None:
+    """Prepare everything, print how to log in, and replace this process with JupyterHub."""
+    password, generated = resolve_password(options.password)
+    admin_password = None
+    if options.admin_user:
+        admin_password, admin_generated = resolve_password(
+            None, env_name=ADMIN_PASSWORD_ENV, minimum=MIN_ADMIN_PASSWORD
+        )
+        if admin_password == password:
+            msg = f"{ADMIN_PASSWORD_ENV} must differ from the user password"
+            raise FastsimError(msg)
+    settings = prepare(options)
+    env = hub_environment(settings, password, admin_password)
+    print(f"fastsim hub: open http://{settings.ip}:{settings.port}/ and log in with any user name")
+    if generated:
+        print(f"fastsim hub: generated password (shown once): {password}")
+    if options.admin_user and admin_generated:
+        print(f"fastsim hub: admin {options.admin_user} password (shown once): {admin_password}")
+    sys.stdout.flush()
+    config = Path(__file__).with_name("jupyterhub_config.py")
+    argv = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
+    os.chdir(settings.state_dir)
+    os.execve(sys.executable, argv, env)

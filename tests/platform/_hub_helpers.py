@@ -1,0 +1,138 @@
+"""Run the real local hub (``fastsim hub``) in a subprocess for a test, and talk to it over HTTP.
+
+``running_hub`` starts it on a free port with its own state folder and stops it, its proxy and its user
+servers at the end, with bounded waits. Fixtures live in the test modules; this module holds plain helpers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape as html_unescape
+from pathlib import Path
+
+import psutil
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "config.yaml"
+PASSWORD = "local-hub-test-pw"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+
+
+@dataclass
+class Hub:
+    """A running hub: its URL, process, state folder and log file."""
+
+    url: str
+    process: subprocess.Popen
+    state_dir: Path
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.25, what: str = "condition"):
+    """Call ``predicate`` until it returns a truthy value (returned) or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    msg = f"timed out after {timeout:.0f} s waiting for {what}"
+    raise TimeoutError(msg)
+
+
+def _login_page_up(url: str, process: subprocess.Popen) -> bool:
+    if process.poll() is not None:
+        msg = f"fastsim hub exited with status {process.returncode}"
+        raise RuntimeError(msg)
+    try:
+        return requests.get(f"{url}/hub/login", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM the hub (it stops its servers and proxy), then kill whatever of its tree is left."""
+    try:
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+    _, alive = psutil.wait_procs(tree, timeout=5)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=5)
+
+
+@contextlib.contextmanager
+def running_hub(state_dir: Path, *, config: Path = CONFIG) -> Iterator[Hub]:
+    """Start ``fastsim hub`` on a free port; yield a :class:`Hub`; always stop the whole process tree."""
+    port = free_port()
+    log = state_dir.parent / f"{state_dir.name}.log"
+    env = {**os.environ, "FASTSIM_HUB_PASSWORD": PASSWORD}
+    argv = [str(Path(sys.executable).with_name("fastsim")), "hub", "--port", str(port),
+            "--state-dir", str(state_dir), "--config", str(config)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    hub = Hub(url=f"http://127.0.0.1:{port}", process=process, state_dir=state_dir, log=log)
+    try:
+        wait_for(lambda: _login_page_up(hub.url, process), timeout=START_TIMEOUT, what="the login page")
+        yield hub
+    finally:
+        stop_tree(process)
+
+
+def xsrf_token(html: str) -> str:
+    """The ``_xsrf`` token of a JupyterHub page (a hidden field, or the form action's query)."""
+    match = re.search(r'name="_xsrf"\s+value="([^"]+)"|[?&]_xsrf=([^"&]+)', html)
+    if not match:
+        msg = "no _xsrf field in the page"
+        raise AssertionError(msg)
+    return html_unescape(match.group(1) or match.group(2))
+
+
+def login(session: requests.Session, url: str, user: str, password: str = PASSWORD) -> requests.Response:
+    """Log in through the HTML login form; returns the page the hub redirects to."""
+    page = session.get(f"{url}/hub/login", timeout=10)
+    form = {"username": user, "password": password, "_xsrf": xsrf_token(page.text)}
+    return session.post(f"{url}/hub/login", data=form, timeout=10)
+
+
+def server_model(session: requests.Session, url: str, user: str) -> dict:
+    """The user's default server from the hub REST API (empty when none)."""
+    reply = session.get(f"{url}/hub/api/users/{user}", timeout=10,
+                        headers={"X-XSRFToken": session.cookies.get("_xsrf", "")})
+    reply.raise_for_status()
+    return reply.json().get("servers", {}).get("", {})
+
+
+def server_processes(hub: Hub) -> list[psutil.Process]:
+    """The jupyterhub-singleuser processes under the hub."""
+    children = psutil.Process(hub.process.pid).children(recursive=True)
+    return [p for p in children if "jupyterhub.singleuser" in " ".join(p.cmdline())]

@@ -1,0 +1,95 @@
+"""The real local hub end to end over HTTP: login, the five profiles on KubeSpawner's form, a spawn, stop."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+import requests
+
+from fastsim_kernel.platform import load_values, profile_list
+from tests.platform._hub_helpers import Hub, login, running_hub, server_model, server_processes, wait_for, xsrf_token
+
+USER = "alice"
+SERVER_TIMEOUT = 90.0
+
+
+@pytest.fixture(scope="module")
+def profiles() -> list[dict]:
+    return profile_list(load_values())
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> Hub:
+    with running_hub(tmp_path_factory.mktemp("hub") / "state") as running:
+        yield running
+
+
+def test_wrong_password_is_refused(hub):
+    session = requests.Session()
+    reply = login(session, hub.url, "mallory", "not-the-password")
+    assert reply.status_code == 403
+    assert "Invalid username or password" in reply.text
+    assert session.get(f"{hub.url}/hub/api/user", timeout=10).status_code == 403
+
+
+def test_spawn_form_lists_the_profiles_then_spawns_the_chosen_one(hub, profiles):
+    session = requests.Session()
+    t0 = time.perf_counter()
+    landed = login(session, hub.url, USER)
+    assert landed.status_code == 200
+    form = session.get(f"{hub.url}/hub/spawn", timeout=10)
+    t_form = time.perf_counter()
+    slugs = re.findall(r'<input type="radio"\s+name="profile"\s+id="profile-item-([^"]+)"', form.text)
+    assert slugs == [p["slug"] for p in profiles]
+    assert len(slugs) == 5
+    for profile in profiles:
+        assert f"<h3>{profile['display_name']}</h3>" in form.text
+    assert 'name="profile-option-fastsim-ml-gpu--gpu"' in form.text
+
+    choice = {"profile": "fastsim-ml-gpu", "profile-option-fastsim-ml-gpu--gpu": "mig-1g-10gb"}
+    started = session.post(f"{hub.url}/hub/spawn", data={**choice, "_xsrf": xsrf_token(form.text)},
+                           timeout=30)
+    assert started.status_code == 200
+    model = wait_for(lambda: server_model(session, hub.url, USER).get("ready") and
+                     server_model(session, hub.url, USER), timeout=SERVER_TIMEOUT, what="the server")
+    t_ready = time.perf_counter()
+    print(f"login->form {t_form - t0:.2f} s, form->server ready {t_ready - t_form:.2f} s")
+    assert model["user_options"] == {"profile": "fastsim-ml-gpu", "gpu": "mig-1g-10gb"}
+
+    (server,) = server_processes(hub)
+    env = server.environ()
+    assert env["FASTSIM_PROFILE"] == "fastsim-ml-gpu"
+    assert json.loads(env["FASTSIM_PROFILE_OPTIONS"]) == {"gpu": "mig-1g-10gb"}
+    assert env["NVIDIA_DRIVER_CAPABILITIES"] == "compute,utility"
+    assert env["JUPYTERHUB_DEFAULT_URL"] == "/lab/tree/notebooks"
+    home = hub.state_dir / "users" / USER
+    assert server.cwd() == str(home)
+    assert env["HOME"] == str(home)
+    assert "--allow-root" in server.cmdline() or server.uids().real != 0
+    assert "not applied locally: cpu_guarantee, cpu_limit, extra_resource_limits" in hub.log_text()
+
+    # The server answers through the proxy after the OAuth hand-over, and offers the fastsim kernel.
+    lab = session.get(f"{hub.url}/user/{USER}/lab", timeout=30)
+    assert lab.status_code == 200
+    assert lab.url == f"{hub.url}/user/{USER}/lab"
+    assert "JupyterLab" in lab.text
+    specs = session.get(f"{hub.url}/user/{USER}/api/kernelspecs", timeout=30)
+    assert specs.status_code == 200
+    assert specs.json()["kernelspecs"]["fastsim"]["spec"]["display_name"] == "fastsim"
+    contents = session.get(f"{hub.url}/user/{USER}/api/contents/notebooks", timeout=30)
+    assert contents.status_code == 200
+    assert contents.json()["type"] == "directory"
+
+
+def test_unknown_profile_is_refused_with_the_valid_slugs(hub):
+    session = requests.Session()
+    login(session, hub.url, "bob")
+    form = session.get(f"{hub.url}/hub/spawn", timeout=10)
+    reply = session.post(f"{hub.url}/hub/spawn", data={"profile": "gpu-please", "_xsrf": xsrf_token(form.text)},
+                         timeout=30)
+    assert "no profile with slug &#39;gpu-please&#39;" in reply.text or "gpu-please" in reply.text
+    assert "standard-cpu" in reply.text
+    assert server_model(session, hub.url, "bob") == {}
