@@ -78,11 +78,19 @@ def _make_spawner(values: dict[str, Any], *, user: str, namespace: str):
         return KubeSpawner(_mock=True, user=hub_user, config=config)
 
 
+async def _spawner(values: dict[str, Any], *, user: str, namespace: str):
+    """``_make_spawner``, then one turn of the loop so that KubeSpawner's client-closing task starts
+    (it closes the shared API client's HTTP session when ``asyncio.run`` cancels it at the end)."""
+    spawner = _make_spawner(values, user=user, namespace=namespace)
+    await asyncio.sleep(0)
+    return spawner
+
+
 def render_options_form(values: dict[str, Any], *, user: str = "jovyan") -> str:
     """The HTML of KubeSpawner's profile form for the profiles in ``values`` (its own Jinja template)."""
 
     async def render() -> str:
-        spawner = _make_spawner(values, user=user, namespace="fastsim")
+        spawner = await _spawner(values, user=user, namespace="fastsim")
         form = spawner.options_form
         if callable(form):  # a callable profile_list: rendered per user
             form = await form(spawner)
@@ -122,12 +130,13 @@ def pod_manifest(
     user_options = _user_options(values, profile_slug, dict(options or {}))
 
     async def build() -> dict[str, Any]:
-        spawner = _make_spawner(values, user=user, namespace=namespace)
+        from kubernetes_asyncio.client import ApiClient
+
+        spawner = await _spawner(values, user=user, namespace=namespace)
         spawner.user_options = user_options
         await spawner.load_user_options()
         pod = await spawner.get_pod_manifest()
-        from kubernetes_asyncio.client import ApiClient
-
-        return ApiClient().sanitize_for_serialization(pod)
+        async with ApiClient() as client:
+            return client.sanitize_for_serialization(pod)
 
     return asyncio.run(build())
