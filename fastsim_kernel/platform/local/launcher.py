@@ -36,7 +36,8 @@ LAB_OVERRIDES = {
 class LaunchOptions:
     """What the user chooses on ``fastsim hub`` (defaults as documented there).
 
-    port/ip: where users connect; config: config.yaml (None: the platform default); password: the shared
+    port/ip: where users connect; config: config.yaml (None: $FASTSIM_CONFIG, else the nearest config.yaml
+    from the current folder up); password: the shared
     user password (None: FASTSIM_HUB_PASSWORD or a generated one); state_dir: hub state and homes;
     admin_user: one admin, who logs in with FASTSIM_HUB_ADMIN_PASSWORD (or a generated one).
     """
@@ -96,9 +97,9 @@ def write_lab_overrides(prefix: Path) -> Path:
 def prepare(options: LaunchOptions) -> HubSettings:
     """Check the inputs, create the state folder, install the kernel and Lab settings; return the settings."""
     require("jupyterhub")
-    if options.config is not None and not Path(options.config).is_file():
-        msg = f"config file {options.config} does not exist; expected the z2jh values (config.yaml)"
-        raise FastsimError(msg)
+    from fastsim_kernel.platform.values import find_config
+
+    config = find_config(options.config).resolve()  # before the hub changes folder
     if not 0 < options.port < 65536:
         msg = f"port {options.port} is out of range; expected 1-65535"
         raise FastsimError(msg)
@@ -110,7 +111,7 @@ def prepare(options: LaunchOptions) -> HubSettings:
     return HubSettings(
         port=options.port, ip=options.ip, hub_port=free_port(), proxy_api_port=free_port(),
         state_dir=str(state), proxy_command=find_proxy(), python=sys.executable,
-        config=str(Path(options.config).resolve()) if options.config else None,
+        config=str(config),
         notebooks=str(notebooks) if notebooks.is_dir() else None, admin_user=options.admin_user,
     )
 
