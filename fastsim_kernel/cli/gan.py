@@ -1,0 +1,101 @@
+"""``fastsim train``, ``fastsim generate`` and ``fastsim validate``: the 3DGAN and its evidence."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    _register_train(subparsers)
+    _register_generate(subparsers)
+    _register_validate(subparsers)
+
+
+def _register_train(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train a 3DGAN on a shower file (checkpoint each epoch)")
+    p.add_argument("--data", type=Path, required=True, help="training showers (.h5/.root)")
+    p.add_argument("--model", choices=("fixed", "variable"), default="fixed",
+                   help="fixed angle 25x25x25 or variable angle 51x51x25 (default fixed)")
+    p.add_argument("--epochs", type=int, default=60, help="total epochs of the run (default 60)")
+    p.add_argument("--batch-size", type=int, default=None, help="showers per step (default 128 fixed, 64 variable)")
+    p.add_argument("--out", type=Path, required=True, help="run folder, e.g. runs/NAME")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute, float32 weights")
+    p.add_argument("--xla", action="store_true", help="compile the train step with XLA")
+    p.add_argument("--seed", type=int, default=0, help="seeds weights, noise and data order (default 0)")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on batches per epoch (default all)")
+    p.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from fastsim_kernel.gan.train import TrainOptions, train
+
+    batch = args.batch_size or (128 if args.model == "fixed" else 64)
+    options = TrainOptions(kind=args.model, epochs=args.epochs, batch_size=batch, seed=args.seed,
+                           resume=args.resume, mixed_precision=args.mixed_precision, xla=args.xla,
+                           steps_per_epoch=args.steps_per_epoch, verbose=2 if args.quiet else 1)
+    state = train(args.data, args.out, options)
+    print(f"trained {state['epoch']} epochs into {args.out} ({state.get('train_seconds', 0):.0f} s of training)")
+    return 0
+
+
+def _register_generate(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="generate showers with a trained 3DGAN")
+    p.add_argument("--model", default="shipped", help="run folder or 'shipped' (default shipped)")
+    p.add_argument("--energy", type=float, required=True, help="primary energy in GeV")
+    p.add_argument("--theta", type=float, default=90.0, help="polar angle in DEGREES (default 90: normal)")
+    p.add_argument("--n", type=int, default=1000, help="number of showers (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--strict", action="store_true", help="refuse conditions outside the trained range")
+    p.add_argument("--out", type=Path, required=True, help="output file (.h5 or .root)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.set_defaults(func=run_generate)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    import warnings
+
+    from fastsim_kernel._atomic import check_output_path
+    from fastsim_kernel.data import write_showers
+    from fastsim_kernel.errors import FastsimError
+    from fastsim_kernel.gan.generate import load_generator
+
+    if args.n < 1:
+        msg = f"--n must be >= 1, got {args.n}"
+        raise FastsimError(msg)
+    if not 0 < args.theta < 180:
+        msg = f"--theta must be in (0, 180) degrees, got {args.theta}"
+        raise FastsimError(msg)
+    out = check_output_path(args.out, overwrite=args.overwrite)
+    generator = load_generator(args.model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        showers = generator.generate(args.energy, math.radians(args.theta), args.n, seed=args.seed,
+                                     strict=args.strict)
+    for warning in caught:
+        print(f"fastsim: warning: {warning.message}")
+    write_showers(showers, out)
+    print(f"wrote {len(showers)} showers ({'x'.join(map(str, showers.grid))}) to {out}")
+    return 0
+
+
+def _register_validate(subparsers) -> None:
+    p = subparsers.add_parser("validate", help="compare candidate showers (GAN) with reference ones (Geant4)")
+    p.add_argument("--reference", type=Path, required=True, help="reference showers (Geant4)")
+    p.add_argument("--candidate", type=Path, required=True, help="candidate showers (GAN)")
+    p.add_argument("--out", type=Path, required=True, help="report folder (figures, metrics.json, index.html)")
+    p.add_argument("--max-showers", type=int, default=20000, help="showers read per file (default 20000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the classifier split (default 0)")
+    p.set_defaults(func=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from fastsim_kernel.validation import validate
+
+    metrics = validate(args.reference, args.candidate, args.out, max_showers=args.max_showers, seed=args.seed)
+    auc = metrics["classifier"]["auc_high_level"]
+    print(f"wrote {args.out}/index.html (classifier AUC {auc:.3f}, 0.5 = indistinguishable)")
+    return 0

@@ -1,0 +1,138 @@
+"""``load_generator``: a trained generator that returns ``Showers`` in GeV.
+
+Units: ``energy`` in GeV, ``theta`` in RADIANS (as ``Showers``; the CLI takes degrees). Conditions outside the
+trained range warn and are clamped, or raise with ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from fastsim_kernel._extras import require
+from fastsim_kernel.data import Showers
+from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.gan.checkpoint import GENERATOR_WEIGHTS, load_model_config
+from fastsim_kernel.gan.config import GANConfig
+from fastsim_kernel.gan.dataset import from_training
+
+
+def shipped_model_path() -> Path:
+    """The model folder that ships with the package (fixed angle, 25x25x25)."""
+    return Path(str(resources.files("fastsim_kernel.gan") / "shipped"))
+
+
+class OutOfRangeWarning(UserWarning):
+    """A requested energy or angle lies outside the range the model was trained on."""
+
+
+class Generator:
+    """A loaded 3DGAN generator.
+
+    Attributes:
+        config: its ``GANConfig``; ``grid`` (X, Y, Z); ``energy_range`` (GeV) and ``theta_range`` (rad): the
+            trained ranges.
+        path: the model folder it came from.
+    """
+
+    def __init__(self, folder: str | os.PathLike, *, batch_size: int = 128) -> None:
+        keras = require("keras")
+        from fastsim_kernel.gan.architectures import build_generator
+
+        self.path = Path(folder)
+        self.config: GANConfig = load_model_config(folder)
+        self.batch_size = batch_size
+        self.network = build_generator(self.config)
+        try:
+            self.network.load_weights(self.path / GENERATOR_WEIGHTS)
+        except (ValueError, OSError) as err:
+            msg = f"{self.path}: generator weights do not fit the {self.config.kind} model in config.json ({err})"
+            raise FastsimError(msg) from err
+        self._keras = keras
+
+    @property
+    def grid(self) -> tuple[int, int, int]:
+        return self.config.grid
+
+    @property
+    def energy_range(self) -> tuple[float, float]:
+        return self.config.energy_range
+
+    @property
+    def theta_range(self) -> tuple[float, float]:
+        return self.config.theta_range
+
+    def generate(self, energy, theta=np.pi / 2, n: int | None = None, *, seed: int = 0,
+                 strict: bool = False) -> Showers:
+        """Generate showers.
+
+        Args:
+            energy: primary energy in GeV, a scalar (with ``n``) or an (N,) array.
+            theta: polar angle in radians, a scalar or an (N,) array (pi/2: normal incidence).
+            n: number of showers when ``energy`` and ``theta`` are scalars (default 1).
+            seed: seeds the latent noise; the same seed gives the same showers.
+            strict: raise instead of warning and clamping when a condition is out of the trained range.
+
+        Returns:
+            ``Showers`` with cells (N, X, Y, Z) in GeV.
+        """
+        energy, theta = self._conditions(energy, theta, n, strict=strict)
+        rng = np.random.default_rng(seed)
+        cfg = self.config
+        cells = []
+        for start in range(0, len(energy), self.batch_size):
+            e = energy[start : start + self.batch_size] / np.float32(cfg.energy_scale)
+            t = theta[start : start + self.batch_size]
+            noise = rng.standard_normal((len(e), cfg.latent_size), dtype=np.float32)
+            latent = noise * e[:, None] if cfg.kind == "fixed" else np.concatenate(
+                [e[:, None], t[:, None], noise[:, 2:]], axis=1
+            )
+            out = self.network(latent, training=False)
+            cells.append(from_training(self._keras.ops.convert_to_numpy(out)[..., 0], cfg))
+        metadata = {"generator": f"3DGAN {cfg.kind}", "model": str(self.path), "seed": seed}
+        return Showers(np.concatenate(cells), energy, theta, metadata)
+
+    def _conditions(self, energy, theta, n, *, strict):
+        energy = np.atleast_1d(np.asarray(energy, dtype=np.float32))
+        theta = np.atleast_1d(np.asarray(theta, dtype=np.float32))
+        size = max(len(energy), len(theta), n or 1)
+        if n is not None and max(len(energy), len(theta)) > 1 and n != max(len(energy), len(theta)):
+            msg = f"n={n} does not match the {max(len(energy), len(theta))} conditions given"
+            raise FastsimError(msg)
+        try:
+            energy, theta = (np.broadcast_to(a, (size,)).copy() for a in (energy, theta))
+        except ValueError as err:
+            msg = f"energy ({energy.shape}) and theta ({theta.shape}) must be scalars or arrays of one length"
+            raise FastsimError(msg) from err
+        if size < 1:
+            msg = f"n must be >= 1, got {n}"
+            raise FastsimError(msg)
+        energy = self._clamp("energy", energy, self.energy_range, "GeV", strict=strict)
+        theta = self._clamp("theta", theta, self.theta_range, "rad", strict=strict)
+        return energy, theta
+
+    def _clamp(self, name, values, bounds, unit, *, strict):
+        low, high = bounds
+        outside = (values < low) | (values > high)
+        if outside.any():
+            msg = (
+                f"{name} {values[outside][:3].tolist()} {unit} outside the trained range"
+                f" [{low:.4g}, {high:.4g}] {unit} of {self.path}"
+            )
+            if name == "theta" and values.max() > 4:
+                msg += " (degrees given where radians were expected?)"
+            if strict:
+                raise FastsimError(msg)
+            warnings.warn(msg + "; clamped", OutOfRangeWarning, stacklevel=3)
+        return np.clip(values, low, high).astype(np.float32)
+
+
+def load_generator(path: str | os.PathLike | None = None, *, batch_size: int = 128) -> Generator:
+    """Load a model folder (a training run folder, or None / ``"shipped"`` for the shipped fixed-angle model)."""
+    if path is None or str(path) == "shipped":
+        path = shipped_model_path()
+    return Generator(path, batch_size=batch_size)
