@@ -71,7 +71,17 @@ def load_values(path: str | os.PathLike | None = None) -> dict[str, Any]:
     if not isinstance(hub, dict) or not isinstance(hub.get("singleuser"), dict):
         msg = f"{str(found)!r} has no '{SUBCHART_KEY}.singleuser' mapping (the z2jh values must sit there)"
         raise FastsimError(msg)
-    return values
+    return unshare(values)
+
+
+def unshare(node: Any) -> Any:
+    """A copy where YAML aliases (``*anchor``) no longer share one object, so editing one profile's
+    tolerations or options never changes another's (``copy.deepcopy`` would keep the sharing)."""
+    if isinstance(node, dict):
+        return {key: unshare(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [unshare(value) for value in node]
+    return node
 
 
 def hub_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,74 @@
+"""KubeSpawner's options form and the `fastsim profiles` commands."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from fastsim_kernel.cli import main
+from fastsim_kernel.platform import render_options_form
+
+from .conftest import CONFIG
+
+
+def test_options_form_lists_the_five_profiles(values):
+    html = render_options_form(values)
+    slugs = re.findall(r'<input[^>]*name="profile"[^>]*value="([^"]+)"', html, flags=re.S)
+    if not slugs:  # attribute order differs between template versions
+        slugs = re.findall(r'value="([^"]+)"[^>]*name="profile"', html, flags=re.S)
+    assert slugs == ["standard-cpu", "ml-cpu", "ml-gpu", "fastsim-ml-gpu", "terminal"]
+    for name in ("standard (cpu)", "ml-cpu", "ml-gpu", "fastsim ml-gpu", "terminal"):
+        assert name in html
+    assert html.count('name="profile-option-ml-gpu--gpu"') == 1
+    assert "MIG slice 1g.10gb" in html
+
+
+def test_cli_list(capsys):
+    assert main(["profiles", "list", "--config", str(CONFIG)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "standard-cpu (default): standard (cpu) [ghcr.io/fastsim-hub/standard:0.1.0]"
+    assert "--option gpu={full*,mig-1g-10gb,mig-3g-40gb}" in out
+    assert out.count("\n") == 12
+
+
+def test_cli_check(capsys):
+    assert main(["profiles", "check", "--config", str(CONFIG)]) == 0
+    assert capsys.readouterr().out.strip().endswith("config.yaml: 5 profiles OK")
+
+
+def test_cli_check_reports_one_line(tmp_path, capsys):
+    broken = tmp_path / "config.yaml"
+    broken.write_text(CONFIG.read_text().replace("cpu_limit: 1\n", "cpu_limits: 1\n", 1))
+    assert main(["profiles", "check", "--config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("fastsim: error: ")
+    assert "profile 'terminal': kubespawner_override.cpu_limits: not a KubeSpawner trait" in err
+
+
+def test_cli_manifest_fastsim_gpu(capsys):
+    assert main(["profiles", "manifest", "--profile", "fastsim-ml-gpu", "--config", str(CONFIG), "--user", "ada"]) == 0
+    pod = yaml.safe_load(capsys.readouterr().out)
+    container = pod["spec"]["containers"][0]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    keys = [t["key"] for t in pod["spec"]["tolerations"]]
+    assert keys == ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated", "nvidia.com/gpu"]
+    mounts = {m["name"]: m for m in container["volumeMounts"]}
+    assert mounts["datasets"]["readOnly"] is True
+    assert pod["metadata"]["name"] == "jupyter-ada"
+
+
+def test_cli_manifest_mig_option(capsys):
+    argv = ["profiles", "manifest", "--profile", "ml-gpu", "--option", "gpu=mig-3g-40gb", "--config", str(CONFIG)]
+    assert main(argv) == 0
+    limits = yaml.safe_load(capsys.readouterr().out)["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["nvidia.com/mig-3g.40gb"] == "1"
+    assert "nvidia.com/gpu" not in limits
+
+
+def test_cli_manifest_errors(capsys):
+    assert main(["profiles", "manifest", "--profile", "gpu-xl", "--config", str(CONFIG)]) == 2
+    assert "no profile 'gpu-xl' in config.yaml; expected one of ['standard-cpu'" in capsys.readouterr().err
+    assert main(["profiles", "manifest", "--profile", "ml-gpu", "--option", "gpu", "--config", str(CONFIG)]) == 2
+    assert "--option 'gpu': expected NAME=CHOICE" in capsys.readouterr().err
