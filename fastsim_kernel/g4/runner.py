@@ -198,14 +198,17 @@ class WorkerPool:
         for process in processes:
             process.join(timeout=5)
 
-    def run(self, tasks, on_done=None) -> dict[int, tuple[int, np.ndarray | None, str]]:
-        """Run chunk tasks; call ``on_done(n_showers)`` as each finishes; return {index: (n, cells, version)}."""
+    def run(self, tasks, on_done=None) -> dict[int, tuple[int, np.ndarray | None, float]]:
+        """Run chunk tasks; call ``on_done(n_showers)`` as each finishes.
+
+        Returns {chunk index: (showers, cells (n, X, Y, Z) or None when written to a file, worker CPU seconds)}.
+        """
         futures = [self.executor.submit(worker.run_chunk, task) for task in tasks]
         results = {}
         try:
             for future in cf.as_completed(futures):
-                index, count, cells, version = future.result()
-                results[index] = (count, cells, version)
+                index, count, cells, cpu = future.result()
+                results[index] = (count, cells, cpu)
                 if on_done is not None:
                     on_done(count)
         except cf.process.BrokenProcessPool:

@@ -13,6 +13,7 @@ import dataclasses
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +96,19 @@ def geant4_version() -> str:
     return _State.simulator.geant4_version()
 
 
-def run_chunk(task: ChunkTask) -> tuple[int, int, np.ndarray | None, str]:
-    """Simulate a chunk; return (index, number of showers, cells or None if written to task.path, version)."""
+def run_chunk(task: ChunkTask) -> tuple[int, int, np.ndarray | None, float]:
+    """Simulate a chunk; return (index, showers, cells or None if written to task.path, CPU seconds)."""
     simulator = _State.simulator
+    cpu = time.process_time()
     cells = simulator.run(task.energy_gev, task.theta_deg, task.seeds)
-    version = simulator.geant4_version()
+    cpu = time.process_time() - cpu
     if task.path is None:
-        return task.index, len(cells), cells, version
+        return task.index, len(cells), cells, cpu
+    version = simulator.geant4_version()
     from fastsim_kernel.data import Showers, write_showers
 
     metadata = dict(task.metadata)
     metadata["versions"] = {**metadata.get("versions", {}), "geant4": version}
     theta = np.radians(task.theta_deg).astype(np.float32)
     write_showers(Showers(cells, task.energy_gev, theta, metadata), task.path)
-    return task.index, len(cells), None, version
+    return task.index, len(cells), None, cpu
