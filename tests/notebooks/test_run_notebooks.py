@@ -1,0 +1,91 @@
+"""Each curated notebook runs end to end with papermill on the "fastsim" kernel, with small parameters."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fastsim_kernel.data import read_showers
+from tests.notebooks.conftest import outputs_of, run_notebook, stdout_of
+
+pytestmark = pytest.mark.notebooks
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module")
+def trained_run(fastsim_kernel, tmp_path_factory):
+    """Notebook 02 run once: it simulates 32 showers, trains one epoch and generates."""
+    nb, out = run_notebook(
+        "02_train_3dgan.ipynb", tmp_path_factory.mktemp("nb02"), n_simulate=32, energy=[10.0, 30.0], batch_size=16
+    )
+    return nb, out
+
+
+def shipped_model_or_skip():
+    from fastsim_kernel.gan.generate import shipped_model_path
+
+    if not (shipped_model_path() / "config.json").is_file():
+        pytest.skip(f"the shipped 3DGAN is not in the package yet ({shipped_model_path()} has no config.json)")
+
+
+def test_01_simulates_plots_and_writes_showers(fastsim_kernel, tmp_path):
+    nb, out = run_notebook("01_geant4_showers.ipynb", tmp_path, n=8, energy=[10.0, 30.0], workers=1)
+    showers = read_showers(out / "g4.h5")
+    assert len(showers) == 8
+    assert showers.grid == (25, 25, 25)
+    assert np.all((showers.energy >= 10.0) & (showers.energy <= 30.0))
+    np.testing.assert_allclose(showers.theta, math.pi / 2, atol=1e-6)
+    frac = showers.cells.sum(axis=(1, 2, 3)) / showers.energy
+    assert 0.015 < frac.mean() < 0.025  # silicon sampling fraction of the CLIC-like ECAL
+    assert len(outputs_of(nb, "image/png")) == 3  # one event, the mean projections, the standard panel
+    assert "sampling fraction" in stdout_of(nb)
+
+
+def test_02_trains_one_epoch_and_generates(trained_run):
+    nb, out = trained_run
+    run = out / "run"
+    for name in ("checkpoint.npz", "config.json", "generator.weights.h5"):
+        assert (run / name).is_file(), name
+    assert len(read_showers(out / "g4.h5")) == 32
+    printed = stdout_of(nb)
+    assert "1 epochs in" in printed
+    assert "d_loss" in printed
+    assert len(outputs_of(nb, "image/png")) == 1
+
+
+def test_03_compares_gan_and_g4_at_the_same_conditions(trained_run, tmp_path):
+    _, trained = trained_run
+    nb, out = run_notebook("03_compare_gan_g4.ipynb", tmp_path, model=str(trained / "run"), n=8, energy=[10.0, 30.0])
+    g4, gan = read_showers(out / "g4.h5"), read_showers(out / "gan.h5")
+    assert len(g4) == len(gan) == 8
+    np.testing.assert_array_equal(gan.energy, g4.energy)
+    np.testing.assert_array_equal(gan.theta, g4.theta)
+    printed = stdout_of(nb)
+    for axis in "xyz":
+        assert f"{axis} profile separation power" in printed
+    assert "relative error" in printed
+    assert len(outputs_of(nb, "image/png")) == 2  # projections with ratios, the standard panel
+
+
+def test_04_shows_the_live_widget(fastsim_kernel, tmp_path):
+    shipped_model_or_skip()
+    nb, out = run_notebook("04_live_widget.ipynb", tmp_path, n_showers=4)
+    assert len(outputs_of(nb, WIDGET_MIME)) == 1
+    assert (out / "explorer.png").read_bytes().startswith(b"\x89PNG")
+    assert "4 showers at" in stdout_of(nb)
+
+
+def test_05_prints_the_gpu_pod_of_the_fastsim_profile(fastsim_kernel, tmp_path):
+    import yaml
+
+    from fastsim_kernel.platform.values import find_config
+
+    config = find_config(start=__file__)
+    nb, out = run_notebook("05_kubernetes.ipynb", tmp_path, config=str(config))
+    pod = yaml.safe_load((out / "pod-fastsim-ml-gpu.yaml").read_text())
+    limits = pod["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["nvidia.com/gpu"] == "1"
+    assert "fastsim-ml-gpu" in stdout_of(nb)
