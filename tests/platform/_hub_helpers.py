@@ -25,6 +25,7 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config.yaml"
 PASSWORD = "local-hub-test-pw"
+ADMIN_PASSWORD = "local-hub-admin-password-32-chars"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 
@@ -91,13 +92,18 @@ def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> No
 
 
 @contextlib.contextmanager
-def running_hub(state_dir: Path, *, config: Path = CONFIG) -> Iterator[Hub]:
-    """Start ``fastsim hub`` on a free port; yield a :class:`Hub`; always stop the whole process tree."""
+def running_hub(state_dir: Path, *, config: Path = CONFIG, admin_user: str | None = None) -> Iterator[Hub]:
+    """Start ``fastsim hub`` on a free port; yield a :class:`Hub`; always stop the whole process tree.
+
+    With ``admin_user``, that user is the admin and logs in with ``ADMIN_PASSWORD``.
+    """
     port = free_port()
     log = state_dir.parent / f"{state_dir.name}.log"
-    env = {**os.environ, "FASTSIM_HUB_PASSWORD": PASSWORD}
+    env = {**os.environ, "FASTSIM_HUB_PASSWORD": PASSWORD, "FASTSIM_HUB_ADMIN_PASSWORD": ADMIN_PASSWORD}
     argv = [str(Path(sys.executable).with_name("fastsim")), "hub", "--port", str(port),
             "--state-dir", str(state_dir), "--config", str(config)]
+    if admin_user:
+        argv += ["--admin-user", admin_user]
     with log.open("wb") as sink:
         process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=REPO)
     hub = Hub(url=f"http://127.0.0.1:{port}", process=process, state_dir=state_dir, log=log)

@@ -10,10 +10,21 @@ import pytest
 import requests
 
 from fastsim_kernel.platform import load_values, profile_list
-from tests.platform._hub_helpers import Hub, login, running_hub, server_model, server_processes, wait_for, xsrf_token
+from tests.platform._hub_helpers import (
+    ADMIN_PASSWORD,
+    Hub,
+    login,
+    running_hub,
+    server_model,
+    server_processes,
+    wait_for,
+    xsrf_token,
+)
 
 USER = "alice"
+ADMIN = "root-of-all"
 SERVER_TIMEOUT = 90.0
+NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +34,7 @@ def profiles() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory) -> Hub:
-    with running_hub(tmp_path_factory.mktemp("hub") / "state") as running:
+    with running_hub(tmp_path_factory.mktemp("hub") / "state", admin_user=ADMIN) as running:
         yield running
 
 
@@ -79,9 +90,13 @@ def test_spawn_form_lists_the_profiles_then_spawns_the_chosen_one(hub, profiles)
     specs = session.get(f"{hub.url}/user/{USER}/api/kernelspecs", timeout=30)
     assert specs.status_code == 200
     assert specs.json()["kernelspecs"]["fastsim"]["spec"]["display_name"] == "fastsim"
+    news = session.get(f"{hub.url}/user/{USER}/lab/api/settings/{NOTIFICATION}", timeout=30)
+    assert news.status_code == 200
+    assert news.json()["schema"]["properties"]["fetchNews"]["default"] == "false"
     contents = session.get(f"{hub.url}/user/{USER}/api/contents/notebooks", timeout=30)
     assert contents.status_code == 200
     assert contents.json()["type"] == "directory"
+    assert (hub.state_dir / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
 def test_unknown_profile_is_refused_with_the_valid_slugs(hub):
@@ -93,3 +108,14 @@ def test_unknown_profile_is_refused_with_the_valid_slugs(hub):
     assert "no profile with slug &#39;gpu-please&#39;" in reply.text or "gpu-please" in reply.text
     assert "standard-cpu" in reply.text
     assert server_model(session, hub.url, "bob") == {}
+
+
+def test_admin_needs_the_admin_password(hub):
+    as_admin = requests.Session()
+    login(as_admin, hub.url, ADMIN, ADMIN_PASSWORD)
+    assert as_admin.get(f"{hub.url}/hub/admin", timeout=10).status_code == 200
+    refused = login(requests.Session(), hub.url, ADMIN)  # the shared user password is not enough
+    assert refused.status_code == 403
+    user = requests.Session()
+    login(user, hub.url, "dave")
+    assert user.get(f"{hub.url}/hub/admin", timeout=10).status_code == 403

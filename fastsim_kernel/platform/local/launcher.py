@@ -105,6 +105,9 @@ def prepare(options: LaunchOptions) -> HubSettings:
         raise FastsimError(msg)
     state = Path(options.state_dir).resolve()
     (state / "users").mkdir(parents=True, exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# local hub state: database, secrets, user homes\n*\n", encoding="utf-8")
     install_kernel(Path(sys.prefix))
     write_lab_overrides(Path(sys.prefix))
     notebooks = repo_root() / "notebooks"
