@@ -71,8 +71,11 @@ def _login_page_up(url: str, process: subprocess.Popen) -> bool:
         return False
 
 
-def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM the hub (it stops its servers and proxy), then kill whatever of its tree is left."""
+def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> list[str]:
+    """SIGTERM the hub (it stops its servers and proxy), then kill whatever of its tree is left.
+
+    Returns the command lines of the processes that outlived the hub's own shutdown (normally none).
+    """
     try:
         tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
     except psutil.NoSuchProcess:
@@ -85,10 +88,13 @@ def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> No
             process.kill()
             process.wait(timeout=timeout)
     _, alive = psutil.wait_procs(tree, timeout=5)
+    leftovers = []
     for proc in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
+            leftovers.append(" ".join(proc.cmdline()))
             proc.kill()
     psutil.wait_procs(alive, timeout=5)
+    return leftovers
 
 
 @contextlib.contextmanager
@@ -111,16 +117,19 @@ def running_hub(state_dir: Path, *, config: Path = CONFIG, admin_user: str | Non
         wait_for(lambda: _login_page_up(hub.url, process), timeout=START_TIMEOUT, what="the login page")
         yield hub
     finally:
-        stop_tree(process)
+        leftovers = stop_tree(process)
+    if leftovers:
+        msg = f"the hub left processes running after SIGTERM (killed): {leftovers}"
+        raise AssertionError(msg)
 
 
 def xsrf_token(html: str) -> str:
-    """The ``_xsrf`` token of a JupyterHub page (a hidden field, or the form action's query)."""
-    match = re.search(r'name="_xsrf"\s+value="([^"]+)"|[?&]_xsrf=([^"&]+)', html)
+    """The ``_xsrf`` token of a JupyterHub page (hidden field, form action query or the page's JS config)."""
+    match = re.search(r'name="_xsrf"\s+value="([^"]+)"|[?&]_xsrf=([^"&]+)|xsrf_token: "([^"]+)"', html)
     if not match:
         msg = "no _xsrf field in the page"
         raise AssertionError(msg)
-    return html_unescape(match.group(1) or match.group(2))
+    return html_unescape(next(group for group in match.groups() if group))
 
 
 def login(session: requests.Session, url: str, user: str, password: str = PASSWORD) -> requests.Response:
@@ -132,8 +141,7 @@ def login(session: requests.Session, url: str, user: str, password: str = PASSWO
 
 def server_model(session: requests.Session, url: str, user: str) -> dict:
     """The user's default server from the hub REST API (empty when none)."""
-    reply = session.get(f"{url}/hub/api/users/{user}", timeout=10,
-                        headers={"X-XSRFToken": session.cookies.get("_xsrf", "")})
+    reply = session.get(f"{url}/hub/api/users/{user}", timeout=10)
     reply.raise_for_status()
     return reply.json().get("servers", {}).get("", {})
 

@@ -119,3 +119,15 @@ def test_admin_needs_the_admin_password(hub):
     user = requests.Session()
     login(user, hub.url, "dave")
     assert user.get(f"{hub.url}/hub/admin", timeout=10).status_code == 403
+
+
+def test_stopping_the_server_ends_its_process(hub):
+    session = requests.Session()
+    login(session, hub.url, USER)
+    (server,) = server_processes(hub)
+    headers = {"X-XSRFToken": xsrf_token(session.get(f"{hub.url}/hub/home", timeout=10).text)}
+    reply = session.delete(f"{hub.url}/hub/api/users/{USER}/server", headers=headers, timeout=30)
+    assert reply.status_code in (202, 204)
+    server.wait(timeout=30)  # raises psutil.TimeoutExpired if the process outlives the stop
+    assert not server.is_running()
+    wait_for(lambda: server_model(session, hub.url, USER) == {}, timeout=30, what="the server to stop")
