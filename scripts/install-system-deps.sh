@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# System packages the tests and the local hub need, installed only when missing (idempotent).
-#   chromium: the real browser driven by Playwright in the UI tests
-#   configurable-http-proxy: JupyterHub's real proxy, from npm, into .tools/ (no global install)
+# System packages the tests and the local hub need, installed only when missing (idempotent, safe to rerun).
+#   chromium: the real browser that Playwright drives in the UI tests (Playwright's own browser download is
+#             not used: the tests pass executable_path=/usr/bin/chromium)
+#   node, npm: to run and install JupyterHub's proxy
+#   configurable-http-proxy: JupyterHub's real proxy, pinned, from npm into .tools/ (no global install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+CHP_VERSION=5.3.0
+
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    echo "install-system-deps: apt-get install ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
     echo "install-system-deps: please install ${need_apt[*]} (apt-get needs root)" >&2
   fi
 fi
 
-if [ ! -x .tools/node_modules/.bin/configurable-http-proxy ]; then
-  mkdir -p .tools
-  npm install --silent --prefix .tools configurable-http-proxy@5.3.0 >/dev/null
+installed_chp() {
+  local manifest=.tools/node_modules/configurable-http-proxy/package.json
+  [ -f "$manifest" ] && node -p "require('./$manifest').version" 2>/dev/null || true
+}
+
+if [ ! -x .tools/node_modules/.bin/configurable-http-proxy ] || [ "$(installed_chp)" != "$CHP_VERSION" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "install-system-deps: npm install configurable-http-proxy@$CHP_VERSION into .tools/"
+    mkdir -p .tools
+    npm install --silent --no-audit --no-fund --prefix .tools "configurable-http-proxy@$CHP_VERSION" >/dev/null
+  else
+    echo "install-system-deps: npm is missing; cannot install configurable-http-proxy" >&2
+    exit 1
+  fi
 fi
