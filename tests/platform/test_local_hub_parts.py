@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import stat
 import sys
 
@@ -137,3 +138,13 @@ def test_cli_refuses_a_short_password_and_a_missing_config(tmp_path, capsys):
     missing = tmp_path / "nope.yaml"
     assert main(["hub", "--password", "long-enough", "--config", str(missing)]) == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_port_in_use(tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["hub", "--password", "long-enough", "--port", str(port), "--state-dir", str(tmp_path)])
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

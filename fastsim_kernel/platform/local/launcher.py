@@ -75,6 +75,20 @@ def free_port(ip: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def check_port_free(ip: str, port: int) -> None:
+    """Raise FastsimError unless ``ip:port`` can be listened on now."""
+    if not 0 < port < 65536:
+        msg = f"port {port} is out of range; expected 1-65535"
+        raise FastsimError(msg)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError as err:
+            msg = f"cannot listen on {ip}:{port} ({err.strerror}); pass another --port or --ip"
+            raise FastsimError(msg) from err
+
+
 def install_kernel(prefix: Path) -> Path:
     """Register this interpreter as the Jupyter kernel "fastsim" under ``prefix`` (idempotent)."""
     spec = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
@@ -100,9 +114,7 @@ def prepare(options: LaunchOptions) -> HubSettings:
     from fastsim_kernel.platform.values import find_config
 
     config = find_config(options.config).resolve()  # before the hub changes folder
-    if not 0 < options.port < 65536:
-        msg = f"port {options.port} is out of range; expected 1-65535"
-        raise FastsimError(msg)
+    check_port_free(options.ip, options.port)
     state = Path(options.state_dir).resolve()
     (state / "users").mkdir(parents=True, exist_ok=True)
     ignore = state / ".gitignore"
