@@ -97,6 +97,14 @@ def stop_tree(process: subprocess.Popen, *, timeout: float = STOP_TIMEOUT) -> li
     return leftovers
 
 
+def fastsim_command() -> list[str]:
+    """The installed ``fastsim`` console script beside this interpreter, else the same entry point via -c."""
+    script = Path(sys.executable).with_name("fastsim")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from fastsim_kernel.cli import main; sys.exit(main())"]
+
+
 @contextlib.contextmanager
 def running_hub(state_dir: Path, *, config: Path = CONFIG, admin_user: str | None = None) -> Iterator[Hub]:
     """Start ``fastsim hub`` on a free port; yield a :class:`Hub`; always stop the whole process tree.
@@ -106,8 +114,7 @@ def running_hub(state_dir: Path, *, config: Path = CONFIG, admin_user: str | Non
     port = free_port()
     log = state_dir.parent / f"{state_dir.name}.log"
     env = {**os.environ, "FASTSIM_HUB_PASSWORD": PASSWORD, "FASTSIM_HUB_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    argv = [str(Path(sys.executable).with_name("fastsim")), "hub", "--port", str(port),
-            "--state-dir", str(state_dir), "--config", str(config)]
+    argv = [*fastsim_command(), "hub", "--port", str(port), "--state-dir", str(state_dir), "--config", str(config)]
     if admin_user:
         argv += ["--admin-user", admin_user]
     with log.open("wb") as sink:
