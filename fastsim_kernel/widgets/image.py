@@ -23,12 +23,12 @@ def plot_energy_image(ax: Axes, cells: np.ndarray, *, plane: str = "yz", log: bo
         raise ValueError(msg)
     summed_axis, vertical, horizontal = PLANES[plane]
     image = np.asarray(cells, dtype=np.float64).sum(axis=summed_axis)  # (vertical, horizontal)
-    positive = image[image > 0]
-    if log and positive.size:
-        norm = LogNorm(vmin=max(float(positive.min()), HIT_THRESHOLD_GEV), vmax=max(float(positive.max()), 1e-3))
+    if log:  # cells below the hit threshold stay blank
+        norm = LogNorm(vmin=HIT_THRESHOLD_GEV, vmax=max(float(image.max()), 10 * HIT_THRESHOLD_GEV))
+        shown = np.ma.masked_less(image, HIT_THRESHOLD_GEV)
     else:
         norm = Normalize(vmin=0.0, vmax=max(float(image.max()), 1e-12))
-    shown = np.ma.masked_less_equal(image, 0.0) if log else image
+        shown = image
     artist = ax.imshow(shown, origin="lower", aspect="auto", norm=norm, cmap="viridis", interpolation="nearest")
     ax.set_xlabel(horizontal)
     ax.set_ylabel(vertical)
