@@ -12,6 +12,7 @@ import requests
 from fastsim_kernel.platform import load_values, profile_list
 from tests.platform._hub_helpers import (
     ADMIN_PASSWORD,
+    PASSWORD,
     Hub,
     login,
     running_hub,
@@ -38,9 +39,10 @@ def hub(tmp_path_factory) -> Hub:
         yield running
 
 
-def test_wrong_password_is_refused(hub):
+@pytest.mark.parametrize(("user", "password"), [("mallory", "not-the-password"), ("../etc", None)])
+def test_wrong_password_or_odd_name_is_refused(hub, user, password):
     session = requests.Session()
-    reply = login(session, hub.url, "mallory", "not-the-password")
+    reply = login(session, hub.url, user, password or PASSWORD)
     assert reply.status_code == 403
     assert "Invalid username or password" in reply.text
     assert session.get(f"{hub.url}/hub/api/user", timeout=10).status_code == 403

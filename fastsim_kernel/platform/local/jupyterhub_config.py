@@ -42,6 +42,8 @@ c.JupyterHub.cleanup_proxy = True
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = os.environ[PASSWORD_ENV]
 c.Authenticator.allow_all = True
+# User names become folder names under the state folder: keep them to plain, short, lower-case names.
+c.Authenticator.username_pattern = r"^[a-z0-9][a-z0-9._-]{0,31}$"
 if settings.admin_user:
     c.Authenticator.admin_users = {settings.admin_user}
     c.SharedPasswordAuthenticator.admin_password = os.environ[ADMIN_PASSWORD_ENV]

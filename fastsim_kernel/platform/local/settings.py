@@ -28,7 +28,7 @@ class HubSettings:
     """Everything the hub config needs, as plain values (all paths absolute).
 
     port/ip: where the proxy listens (the URL users open); hub_port/proxy_api_port: internal ports;
-    config: the z2jh values file (None: the platform's default config.yaml); state_dir: sqlite database,
+    config: the z2jh values file (config.yaml); state_dir: sqlite database,
     cookie secret, proxy token and the users' home folders; proxy_command: configurable-http-proxy;
     notebooks: curated notebooks copied into each new home (None: none); admin_user: the one admin
     (None: no admin); python: the interpreter that runs the user servers.
@@ -41,7 +41,7 @@ class HubSettings:
     state_dir: str
     proxy_command: str
     python: str
-    config: str | None = None
+    config: str
     notebooks: str | None = None
     admin_user: str | None = None
 
