@@ -22,6 +22,7 @@ class G4String : public std::string {  // Geant4 11: a std::string subclass with
 };
 
 enum G4ProcessType { fNotDefined, fTransportation, fElectromagnetic };
+enum G4EmFluctuationType { fDummyFluctuation, fUniversalFluctuation, fUrbanFluctuation };
 
 class G4ParticleDefinition;
 class G4VProcess;
@@ -31,6 +32,12 @@ class G4PhysicsListHelper {
  public:
   static G4PhysicsListHelper* GetPhysicsListHelper();
   bool RegisterProcess(G4VProcess* process, G4ParticleDefinition* particle);
+};
+
+class G4EmParameters {
+ public:
+  static G4EmParameters* Instance();
+  void SetFluctuationType(G4EmFluctuationType type);
 };
 
 class G4VEnergyLossProcess {
@@ -159,6 +166,8 @@ extern "C" {
 // Register the data-free EM processes; call from a physics constructor's ConstructProcess (state Init,
 // particles constructed). Returns the number of processes registered.
 int fastsim_datafree_construct_process() {
+  // Energy-loss fluctuations as in G4EmStandardPhysics (option 0).
+  G4EmParameters::Instance()->SetFluctuationType(fUrbanFluctuation);
   G4PhysicsListHelper* helper = G4PhysicsListHelper::GetPhysicsListHelper();
   return RegisterLeptons(helper) + RegisterMuonsAndHadrons(helper);
 }
