@@ -135,7 +135,7 @@ def _with_heads(image, features, config: GANConfig) -> keras.Model:
         "ecal": EcalSum(config.cell_power, name="ecal")(image),
     }
     if config.kind == "variable":
-        heads["angle"] = MeasuredAngle(config.cell_power, name="angle")(image)
+        heads["angle"] = MeasuredAngle(config.cell_power, config.depth_ratio, name="angle")(image)
     return keras.Model(image, heads, name=f"discriminator_{config.kind}")
 
 
@@ -161,12 +161,14 @@ class MeasuredAngle(layers.Layer):
 
     Undoes the power transform, takes the shower barycentre and the per-layer (x, y) barycentres, and
     averages ``pi/2 - atan(slope)`` of each layer's offset in the y-z plane, weighted by the layer depth.
+    ``depth_ratio`` (layer pitch / cell pitch) converts index offsets into physical slopes.
     Layers without energy are skipped; an empty shower gives 100 (as the reference), so its loss is large.
     """
 
-    def __init__(self, power: float, **kwargs):
+    def __init__(self, power: float, depth_ratio: float = 1.0, **kwargs):
         super().__init__(**kwargs)
         self.power = float(power)
+        self.depth_ratio = float(depth_ratio)
 
     def call(self, image):
         cells = ops.power(ops.maximum(ops.squeeze(image, -1), 0.0), 1.0 / self.power)
@@ -184,7 +186,7 @@ class MeasuredAngle(layers.Layer):
         safe_layer = ops.where(layer_sum > 0, layer_sum, 1.0)
         x_mid = ops.sum(ops.sum(cells, axis=2) * xs[None, :, None], axis=1) / safe_layer  # (B, Z)
         y_mid = ops.sum(ops.sum(cells, axis=1) * ys[None, :, None], axis=1) / safe_layer
-        dz = zs[None, :] - z_ref[:, None]
+        dz = (zs[None, :] - z_ref[:, None]) * self.depth_ratio
         dx = x_mid - x_ref[:, None]
         reach = ops.sqrt(ops.maximum(dx * dx + dz * dz, 1e-7))
         slope = ops.where(dz < 0, -1.0, 1.0) * (y_mid - y_ref[:, None]) / reach
@@ -194,4 +196,4 @@ class MeasuredAngle(layers.Layer):
         return ops.expand_dims(ops.where(total > 0, mean, 100.0), -1)
 
     def get_config(self):
-        return {**super().get_config(), "power": self.power}
+        return {**super().get_config(), "power": self.power, "depth_ratio": self.depth_ratio}

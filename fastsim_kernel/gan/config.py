@@ -39,6 +39,7 @@ class GANConfig:
         leaky_slope: LeakyReLU negative slope (0.3, the old Keras default the reference used).
         dropout: discriminator dropout rate (0.2).
         bn_epsilon: BatchNormalization epsilon (1e-3 fixed, Keras default; 1e-6 variable).
+        depth_ratio: layer pitch / cell pitch (4.0 mm / 5.1 mm), so the angle head measures physical angles.
         energy_range: trained primary-energy range in GeV (min, max).
         theta_range: trained polar-angle range in radians (min, max).
     """
@@ -55,6 +56,7 @@ class GANConfig:
     leaky_slope: float = 0.3
     dropout: float = 0.2
     bn_epsilon: float = 1e-3
+    depth_ratio: float = 4.0 / 5.1
     energy_range: tuple[float, float] = (10.0, 200.0)
     theta_range: tuple[float, float] = (math.pi / 2 - 1e-3, math.pi / 2 + 1e-3)
 

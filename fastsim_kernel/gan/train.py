@@ -68,6 +68,8 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
     out = Path(out)
     _check_out(out, resume=options.resume)
     previous = read_checkpoint_state(out) if options.resume else None
+    if previous is not None:
+        _check_resumable(previous, options, out)
     keras = require("keras")
     from fastsim_kernel.gan.dataset import DataSummary, ShowerBatches, energy_theta_range
 
@@ -78,7 +80,6 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
         base, sampling_fraction=summary.sampling_fraction, energy_range=energy_range, theta_range=theta_range
     )
     if previous is not None:
-        _check_resumable(previous, options, out)
         config = GANConfig.from_json(json.dumps(previous["config"]), source=str(out / CHECKPOINT))
     gan = _build(config, options, keras)
     first_epoch = 0

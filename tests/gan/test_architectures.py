@@ -1,0 +1,81 @@
+"""The networks: reference shapes, heads, and the physics inside the discriminator."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.gan.config import GANConfig
+from tests.conftest import gaussian_showers
+
+keras = pytest.importorskip("keras")
+
+from fastsim_kernel.gan.architectures import (  # noqa: E402
+    EcalSum,
+    MeasuredAngle,
+    build_discriminator,
+    build_generator,
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "latent", "grid", "heads"),
+    [
+        ("fixed", 200, (25, 25, 25), {"real", "energy", "ecal"}),
+        ("variable", 256, (51, 51, 25), {"real", "energy", "ecal", "angle"}),
+    ],
+)
+def test_shapes_follow_the_reference(kind, latent, grid, heads):
+    config = GANConfig.for_kind(kind)
+    generator, discriminator = build_generator(config), build_discriminator(config)
+    assert generator.input_shape == (None, latent)
+    assert generator.output_shape == (None, *grid, 1)
+    assert discriminator.input_shape == (None, *grid, 1)
+    assert set(discriminator.output) == heads
+    assert all(tuple(t.shape) == (None, 1) for t in discriminator.output.values())
+    cells = generator(np.ones((2, latent), np.float32))
+    assert np.all(keras.ops.convert_to_numpy(cells) >= 0)  # ReLU output
+
+
+def test_fixed_generator_layers_match_the_reference():
+    generator = build_generator(GANConfig.fixed())
+    convs = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv3D)]
+    assert [c.filters for c in convs] == [64, 6, 6, 1]
+    assert [tuple(c.kernel_size) for c in convs] == [(6, 6, 8), (6, 5, 8), (3, 3, 8), (2, 2, 2)]
+    assert not convs[-1].use_bias
+    assert generator.layers[1].units == 3136  # Dense(64 x 7 x 7)
+    slopes = [layer.negative_slope for layer in generator.layers if isinstance(layer, keras.layers.LeakyReLU)]
+    assert slopes == pytest.approx([0.3, 0.3, 0.3])
+
+
+def test_ecal_head_undoes_the_power_transform():
+    cells = np.random.default_rng(0).random((3, 25, 25, 25, 1)).astype(np.float32)
+    summed = keras.ops.convert_to_numpy(EcalSum(0.85)(cells ** np.float32(0.85)))
+    np.testing.assert_allclose(summed[:, 0], cells.sum(axis=(1, 2, 3, 4)), rtol=1e-4)
+
+
+@pytest.mark.parametrize("degrees", [70.0, 90.0, 110.0])
+def test_angle_head_measures_the_incident_angle(degrees):
+    showers = gaussian_showers(4, (51, 51, 25), theta=math.radians(degrees), seed=1)
+    image = (showers.cells[..., None] ** np.float32(0.85)).astype(np.float32)
+    measured = keras.ops.convert_to_numpy(MeasuredAngle(0.85, 4.0 / 5.1)(image))[:, 0]
+    np.testing.assert_allclose(measured, math.radians(degrees), atol=0.03)
+
+
+def test_angle_head_flags_empty_showers():
+    measured = keras.ops.convert_to_numpy(MeasuredAngle(0.85)(np.zeros((1, 51, 51, 25, 1), np.float32)))
+    assert measured[0, 0] == 100.0
+
+
+def test_config_round_trips_and_names_bad_values(tmp_path):
+    config = GANConfig.variable(learning_rate=5e-4)
+    config.save(tmp_path / "config.json")
+    assert GANConfig.load(tmp_path / "config.json") == config
+    assert config.grid == (51, 51, 25)
+    with pytest.raises(FastsimError, match="model kind 'diagonal'"):
+        GANConfig.for_kind("diagonal")
+    with pytest.raises(FastsimError, match="label_flip must be in"):
+        GANConfig.fixed(label_flip=0.7)

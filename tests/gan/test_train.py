@@ -1,0 +1,108 @@
+"""Training through the CLI on real Geant4 showers: a 2-epoch run, a killed-and-resumed run, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+
+from fastsim_kernel.data import Showers, write_showers
+from tests.gan.conftest import FASTSIM, TRAIN_ARGS, fastsim
+
+
+def _state(run):
+    with np.load(run / "checkpoint.npz") as data:
+        return json.loads(str(data["state"])), {k: data[k] for k in data.files if k != "state"}
+
+
+def test_two_epoch_training_writes_checkpoint_model_and_logs(trained_run):
+    state, arrays = _state(trained_run)
+    assert state["epoch"] == 2
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+    for epoch in state["history"]:
+        assert all(np.isfinite(epoch[k]) for k in ("d_loss", "g_loss", "d_real", "d_fake"))
+        assert 0 < epoch["d_real"] < 1
+    config = json.loads((trained_run / "config.json").read_text())
+    assert config["kind"] == "fixed"
+    assert 0.005 < config["sampling_fraction"] < 0.05  # G4 Si/W: about 0.02
+    assert 10 <= config["energy_range"][0] < config["energy_range"][1] <= 50
+    assert (trained_run / "generator.weights.h5").stat().st_size > 3e6
+    assert list((trained_run / "logs" / "train").glob("events.out.tfevents.*"))
+    assert any("seed_generator" in p for p in state["paths"])  # RNG state is part of the checkpoint
+    assert len(arrays) == len(state["paths"])
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(g4_fixed, trained_run, tmp_path):
+    out = tmp_path / "killed"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cmd = [*FASTSIM, "train", "--data", str(g4_fixed), "--out", str(out),
+           *TRAIN_ARGS]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (out / "checkpoint.npz").exists():
+            assert proc.poll() is None, "training ended before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint after 240 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert _state(out)[0]["epoch"] == 1  # killed during epoch 2
+
+    fastsim("train", "--data", str(g4_fixed), "--out", str(out), *TRAIN_ARGS, "--resume")
+    resumed_state, resumed = _state(out)
+    reference_state, reference = _state(trained_run)
+    assert resumed_state["epoch"] == 2
+    assert resumed_state["paths"] == reference_state["paths"]
+    for key in reference:
+        np.testing.assert_allclose(resumed[key], reference[key], rtol=1e-5, atol=1e-6)
+
+
+def test_resume_of_a_finished_run_does_nothing(g4_fixed, trained_run):
+    before = (trained_run / "checkpoint.npz").stat().st_mtime_ns
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(trained_run), *TRAIN_ARGS, "--resume")
+    assert "trained 2 epochs" in proc.stdout
+    assert (trained_run / "checkpoint.npz").stat().st_mtime_ns == before
+
+
+def _one_line_error(proc, *fragments):
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("fastsim: error: ")
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[-1]
+
+
+def test_wrong_grid_for_the_model_is_one_clear_line(tmp_path):
+    from tests.conftest import gaussian_showers
+
+    data = write_showers(gaussian_showers(4, (51, 51, 25)), tmp_path / "variable.h5")
+    proc = fastsim("train", "--data", str(data), "--out", str(tmp_path / "run"), "--model", "fixed",
+                   check=False)
+    _one_line_error(proc, "51x51x25", "fixed model", "25x25x25")
+
+
+def test_empty_file_is_one_clear_line(tmp_path):
+    empty = Showers(np.zeros((0, 25, 25, 25), np.float32), np.zeros(0), np.zeros(0))
+    data = write_showers(empty, tmp_path / "empty.h5")
+    proc = fastsim("train", "--data", str(data), "--out", str(tmp_path / "run"), check=False)
+    _one_line_error(proc, "no showers")
+
+
+def test_checkpoint_of_another_architecture_is_refused(g4_fixed, trained_run):
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(trained_run), "--model", "variable",
+                   "--resume", check=False)
+    _one_line_error(proc, "fixed model", "variable")
+
+
+def test_existing_run_needs_resume_and_resume_needs_a_run(g4_fixed, trained_run, tmp_path):
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(trained_run), check=False)
+    _one_line_error(proc, "--resume")
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(tmp_path / "none"), "--resume", check=False)
+    _one_line_error(proc, "no checkpoint")
