@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import gc
 import os
 import signal
 import sys
@@ -89,6 +90,8 @@ def initialize(spec: WorkerSpec) -> None:
         theta_max_deg=spec.theta_max_deg,
         library=Path(spec.library) if spec.library else None,
     )
+    gc.collect()
+    gc.freeze()  # the long-lived Geant4/numpy objects: keep the garbage collector off them during runs
 
 
 def geant4_version() -> str:

@@ -76,3 +76,14 @@ def test_angle_tilts_the_shower_in_opposite_directions(theta):
     weights = s.cells.sum(axis=(1, 3))
     y_bary = (weights * np.arange(51)).sum(axis=1) / weights.sum(axis=1)
     assert np.all(np.abs(y_bary - 25) < 8)
+
+
+def test_photons_shower_and_datafree_pions_only_ionise():
+    gamma = simulate(2, energy=20, theta=90, particle="gamma", physics="datafree", workers=1, progress=False)
+    sampling = gamma.cells.sum(axis=(1, 2, 3)) / gamma.energy
+    assert np.all((sampling > 0.017) & (sampling < 0.024))
+    assert gamma.metadata["particle"] == "gamma"
+    pion = simulate(2, energy=20, theta=90, particle="pi-", physics="datafree", workers=1, progress=False)
+    deposited = pion.cells.sum(axis=(1, 2, 3))
+    # no hadronic physics without datasets: a minimum-ionising track, ~0.16 MeV per 0.5 mm of silicon
+    assert np.all((deposited > 0.002) & (deposited < 0.02))
