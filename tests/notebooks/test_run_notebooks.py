@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -66,10 +67,14 @@ def test_03_compares_gan_and_g4_at_the_same_conditions(model_parameter, tmp_path
     assert len(g4) == len(gan) == 8
     np.testing.assert_array_equal(gan.energy, g4.energy)
     np.testing.assert_array_equal(gan.theta, g4.theta)
+    metrics = json.loads((out / "report" / "metrics.json").read_text())
+    assert metrics["n_reference"] == metrics["n_candidate"] == 8
+    assert 0.0 <= metrics["classifier"]["auc_high_level"] <= 1.0
+    assert (out / "report" / "index.html").is_file()
     printed = stdout_of(nb)
-    for axis in "xyz":
-        assert f"{axis} profile separation power" in printed
-    assert "relative error" in printed
+    assert "classifier AUC" in printed
+    for name, power in metrics["profile_separation_power"].items():
+        assert f"{name:18s} profile separation power {power:.3f}" in printed
     assert len(outputs_of(nb, "image/png")) == 2  # projections with ratios, the standard panel
 
 
