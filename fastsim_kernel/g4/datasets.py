@@ -18,6 +18,22 @@ from fastsim_kernel.errors import FastsimError
 
 PHYSICS_MODES = ("auto", "standard", "datafree")
 
+#: Dataset folder prefix -> the variable Geant4 reads it from (the datasets geant4-pybind 0.1.3 knows).
+DATASET_VARIABLES = {
+    "G4NDL": "G4NEUTRONHPDATA",
+    "G4EMLOW": "G4LEDATA",
+    "PhotonEvaporation": "G4LEVELGAMMADATA",
+    "RadioactiveDecay": "G4RADIOACTIVEDATA",
+    "G4PARTICLEXS": "G4PARTICLEXSDATA",
+    "G4PII": "G4PIIDATA",
+    "RealSurface": "G4REALSURFACEDATA",
+    "G4SAIDDATA": "G4SAIDXSDATA",
+    "G4ABLA": "G4ABLADATA",
+    "G4INCL": "G4INCLDATA",
+    "G4ENSDFSTATE": "G4ENSDFSTATEDATA",
+    "G4CHANNELING": "G4CHANNELINGDATA",
+}
+
 #: Folder names of the two stub datasets (those the geant4-pybind 0.1.3 / Geant4 11.4.1 build expects).
 _STUB_ENSDF = "G4ENSDFSTATE3.0"
 _STUB_LEVELGAMMA = "PhotonEvaporation6.1.2"
@@ -82,11 +98,17 @@ def stub_data_dir() -> Path:
 
 def worker_environment(physics: str, environ: dict[str, str] | None = None) -> dict[str, str]:
     """The variables to set in a worker before importing geant4_pybind, for a resolved physics mode."""
+    env = os.environ if environ is None else environ
     if physics == "standard":
         found = find_datasets(environ)
         if found is None:  # resolve_physics has checked this already; keep the message consistent
             resolve_physics("standard", environ)
-        return {"GEANT4_DATA_DIR": str(found)}
+        variables = {"GEANT4_DATA_DIR": str(found)}
+        for name in sorted(os.listdir(found)):
+            for prefix, variable in DATASET_VARIABLES.items():
+                if name.startswith(prefix) and variable not in env and os.path.isdir(os.path.join(found, name)):
+                    variables[variable] = os.path.join(found, name)
+        return variables
     stub = stub_data_dir()
     return {
         "GEANT4_DATA_DIR": str(stub),

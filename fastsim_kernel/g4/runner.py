@@ -222,17 +222,29 @@ class WorkerPool:
             raise FastsimError(self._crash_message()) from None
 
     def _crash_message(self) -> str:
-        """The last Geant4 exception (or last line) a dead worker logged."""
-        lines: list[str] = []
+        """What a dead worker logged last: its last G4Exception, else its last line."""
+        detail = "no output"
         for log in sorted(Path(self.log_dir).glob("worker-*.log")):
-            text = log.read_text(errors="replace").splitlines()
-            issued = [i for i, line in enumerate(text) if "G4Exception :" in line]
+            lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            issued = [i for i, line in enumerate(lines) if "G4Exception :" in line]
             if issued:
-                lines = [line.strip() for line in text[issued[-1] : issued[-1] + 6] if line.strip()]
-            elif text and not lines:
-                lines = [text[-1].strip()]
-        detail = " | ".join(lines) if lines else "no output"
+                detail = _describe_g4exception(lines[issued[-1] :])
+                break
+            if lines:
+                detail = lines[-1]
         return f"a Geant4 worker process died: {detail}"
+
+
+def _describe_g4exception(lines: list[str]) -> str:
+    """'*** G4Exception : CODE', 'issued by : WHERE', message lines, '*** Fatal ...' -> one line."""
+    code = lines[0].split(":", 1)[1].strip()
+    where = lines[1].split(":", 1)[1].strip() if len(lines) > 1 and "issued by" in lines[1] else "?"
+    message = []
+    for line in lines[2:]:
+        if line.startswith(("***", "----")):
+            break
+        message.append(line)
+    return f"G4Exception {code} in {where}: {' '.join(message)}"
 
 
 @contextlib.contextmanager

@@ -121,11 +121,21 @@ def simulate_to_file(
     finished = sum(min(plan.chunk_size, plan.n - i * plan.chunk_size) for i in done)
     missing = plan.n_chunks - len(done)
     if missing:
-        workers_used = min(count, missing)
-        with WorkerPool(plan, workers_used) as pool, progress_bar(plan.n, initial=finished, enabled=progress) as bar:
-            pool.run(plan.tasks(skip=done, folder=parts, metadata=plan.metadata()), on_done=bar.update)
+        try:
+            _run_chunks(plan, parts, skip=done, initial=finished, workers=min(count, missing), progress=progress)
+        except BaseException:
+            if not any(parts.glob("chunk-*.h5")):  # nothing worth resuming
+                shutil.rmtree(parts, ignore_errors=True)
+            raise
     _assemble(parts, plan, out)
     return out
+
+
+def _run_chunks(plan: Plan, parts: Path, *, skip: set[int], initial: int, workers: int, progress: bool) -> None:
+    """Simulate the chunks not in ``skip``; each worker writes its finished chunks into ``parts``."""
+    tasks = plan.tasks(skip=skip, folder=parts, metadata=plan.metadata())
+    with WorkerPool(plan, workers) as pool, progress_bar(plan.n, initial=initial, enabled=progress) as bar:
+        pool.run(tasks, on_done=bar.update)
 
 
 def _already_complete(out: Path, plan: Plan) -> Path:

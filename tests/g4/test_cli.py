@@ -167,3 +167,17 @@ def test_bench_g4_prints_table_and_writes_json(capsys, tmp_path):
     assert row["throughput_ratio"] > 0
     assert data["workers"] == 2
     assert data["physics"] == "datafree"
+
+
+def test_a_dying_worker_gives_one_line_and_no_leftovers(capsys, tmp_path, monkeypatch):
+    # Incomplete "datasets": auto picks standard physics, and Geant4 aborts in the worker on a missing dataset.
+    data = tmp_path / "data"
+    (data / "G4EMLOW8.8").mkdir(parents=True)
+    monkeypatch.setenv("GEANT4_DATA_DIR", str(data))
+    monkeypatch.delenv("G4LEDATA", raising=False)
+    out = tmp_path / "g4.h5"
+    err = _one_line_error(capsys, ["simulate", "--n", "2", "--energy", "10", "--workers", "1", "--quiet",
+                                   "--out", str(out)])  # fmt: skip
+    assert "a Geant4 worker process died: G4Exception PART70000 in G4NuclideTable" in err
+    assert not out.exists()
+    assert not (tmp_path / "g4.h5.parts").exists()

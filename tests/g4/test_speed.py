@@ -31,12 +31,12 @@ def test_fifty_showers_at_50_gev_take_seconds(tmp_path):
 
 
 def test_cpu_per_gev_and_worker_scaling():
-    idle = os.getloadavg()[0] < 0.5
+    load = os.getloadavg()[0]
+    if load > 1.0 or (os.cpu_count() or 1) < 2:
+        pytest.skip(f"speed targets need an idle machine with 2 cores (load average {load:.1f})")
     one = measure(energies=[10.0, 50.0, 100.0], n=10, workers=1, physics="datafree")
     cpu_ms_per_gev = 1e3 * sum(cpu for _, cpu in one.values()) / (10 * 160)
     assert cpu_ms_per_gev < 5.0  # target: at most 5 ms per GeV per core
-    if not idle or (os.cpu_count() or 1) < 2:
-        pytest.skip("the 2-worker throughput ratio needs an idle machine with 2 cores")
     two = measure(energies=[10.0, 50.0, 100.0], n=10, workers=2, physics="datafree")
     ratio = sum(wall for wall, _ in one.values()) / sum(wall for wall, _ in two.values())
     assert ratio >= 1.8
