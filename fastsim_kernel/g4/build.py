@@ -19,7 +19,7 @@ import subprocess
 from pathlib import Path
 
 from fastsim_kernel.errors import FastsimError, MissingExtraError
-from fastsim_kernel.g4.datasets import cache_dir
+from fastsim_kernel.g4.datasets import cache_dir, writable_cache
 
 #: geant4-pybind version the declarations in physics.cc were written for (Geant4 11.4.1).
 SUPPORTED_GEANT4_PYBIND = "0.1.3"
@@ -78,7 +78,7 @@ def datafree_library() -> Path:
     target = folder / f"libfastsim_datafree-{_cache_key(extension)}.so"
     if target.exists():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
+    writable_cache(folder)
     tmp = folder / f".{target.name}.tmp-{os.getpid()}"
     command = [
         *_compiler(), "-O2", "-std=c++17", "-shared", "-fPIC", "-o", str(tmp), str(SOURCE),

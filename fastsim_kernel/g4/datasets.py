@@ -87,11 +87,21 @@ def resolve_physics(physics: str, environ: dict[str, str] | None = None) -> str:
     return physics
 
 
+def writable_cache(folder: Path) -> Path:
+    """Create ``folder`` (inside the cache) or say clearly why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"cannot create the cache folder {str(folder)!r} ({err.strerror}): point XDG_CACHE_HOME elsewhere"
+        raise FastsimError(msg) from None
+    return folder
+
+
 def stub_data_dir() -> Path:
     """Create (once) and return the stub dataset folder used by datafree physics."""
     root = cache_dir() / "geant4-stub-data"
-    (root / _STUB_LEVELGAMMA).mkdir(parents=True, exist_ok=True)
-    (root / _STUB_ENSDF).mkdir(parents=True, exist_ok=True)
+    writable_cache(root / _STUB_LEVELGAMMA)
+    writable_cache(root / _STUB_ENSDF)
     (root / _STUB_ENSDF / "ENSDFSTATE.dat").touch()
     return root
 

@@ -50,3 +50,11 @@ def test_root_output(tmp_path):
     assert showers.cells.shape == (2, 25, 25, 25)
     assert showers.metadata["physics"] == "datafree"
     assert not (tmp_path / "g4.root.parts").exists()
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where a folder should be
+    with pytest.raises(FastsimError, match=r"cannot create the cache folder .*point XDG_CACHE_HOME elsewhere"):
+        build.datafree_library()
