@@ -11,13 +11,17 @@ What is checked, and why (each is a frequent failure of public deployments):
 - every GPU profile, for every choice: asks for exactly one GPU resource, tolerates the ``nvidia.com/gpu``
   taint, is placed on GPU nodes, sets ``NVIDIA_DRIVER_CAPABILITIES`` and mounts a memory-backed /dev/shm;
 - mounts of the shared dataset volume are read-only;
-- ``custom.fastsim`` names only existing profiles and lists exactly the GPU profiles.
+- ``custom.fastsim`` names only existing profiles and lists exactly the GPU profiles;
+- ``hub.config`` sets only real traits of the classes it names (where their package is installed), the
+  authenticator is a real one and ``allow_all`` is not switched on (no open access).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import importlib
+import importlib.util
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +34,16 @@ from fastsim_kernel.platform.z2jh import spawner_traits
 GPU_RESOURCE = re.compile(r"^nvidia\.com/(gpu|mig-[0-9a-z.]+)$")
 SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 GPU_TAINT = "nvidia.com/gpu"
+# hub.config sections whose trait names can be checked: class name -> (module, class)
+HUB_CLASSES = {
+    "JupyterHub": ("jupyterhub.app", "JupyterHub"),
+    "Spawner": ("jupyterhub.spawner", "Spawner"),
+    "Authenticator": ("jupyterhub.auth", "Authenticator"),
+    "KubeSpawner": ("kubespawner", "KubeSpawner"),
+    "OAuthenticator": ("oauthenticator.oauth2", "OAuthenticator"),
+    "GenericOAuthenticator": ("oauthenticator.generic", "GenericOAuthenticator"),
+}
+OPEN_AUTHENTICATORS = {"dummy", "null", "jupyterhub.auth.DummyAuthenticator", "jupyterhub.auth.NullAuthenticator"}
 
 
 def kubespawner_traits() -> set[str]:
@@ -56,6 +70,7 @@ def check(values: dict[str, Any]) -> list[str]:
     for index, profile in enumerate(profiles):
         problems += _check_profile(profile, index, base=base, traits=traits, slugs=slugs)
     problems += _check_custom(values, profiles)
+    problems += _check_hub_config(values)
     return problems
 
 
@@ -275,6 +290,43 @@ def _check_custom(values: dict[str, Any], profiles: list[dict[str, Any]]) -> lis
     for profile in profiles:
         problems += _check_dataset_readonly(profile, claim)
     return problems
+
+
+def _check_hub_config(values: dict[str, Any]) -> list[str]:
+    """Trait names in ``jupyterhub.hub.config`` and the no-open-access rule."""
+    problems = []
+    config = get_value(hub_values(values), "hub.config", {}) or {}
+    for class_name, settings in config.items():
+        where = f"jupyterhub.hub.config.{class_name}"
+        known = _trait_names(class_name)
+        if known is None or not isinstance(settings, dict):
+            continue
+        for key in settings:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{where}.{key}: not a configurable trait of {class_name}{hint}")
+    authenticator = get_value(config, "JupyterHub.authenticator_class")
+    if authenticator is None or authenticator in OPEN_AUTHENTICATORS:
+        problems.append(
+            f"jupyterhub.hub.config.JupyterHub.authenticator_class: {authenticator!r} lets anyone in; "
+            "expected a real authenticator such as generic-oauth"
+        )
+    for class_name, settings in config.items():
+        if isinstance(settings, dict) and settings.get("allow_all") is True:
+            problems.append(f"jupyterhub.hub.config.{class_name}.allow_all: true opens the hub to every user")
+    return problems
+
+
+def _trait_names(class_name: str) -> set[str] | None:
+    """Configurable trait names of a known hub class, or None when unknown or its package is missing."""
+    if class_name not in HUB_CLASSES:
+        return None
+    module_name, attribute = HUB_CLASSES[class_name]
+    if importlib.util.find_spec(module_name.split(".")[0]) is None:
+        return None
+    cls = getattr(importlib.import_module(module_name), attribute)
+    return set(cls.class_trait_names(config=True))
 
 
 def _check_dataset_readonly(profile: dict[str, Any], claim: str | None) -> list[str]:

@@ -207,3 +207,25 @@ def test_check_or_raise_joins_all_problems(values):
     assert "\n" not in message
     assert "profile 'ml-cpu': kubespawner_override.cpu_limits" in message
     assert "profile 'terminal': kubespawner_override.image" in message
+
+
+def test_misspelt_hub_config_trait(values):
+    pytest.importorskip("oauthenticator")
+    changed = copy.deepcopy(values)
+    oauth = changed["jupyterhub"]["hub"]["config"]["GenericOAuthenticator"]
+    oauth["allowed_group"] = oauth.pop("allowed_groups")
+    assert check(changed) == [
+        "jupyterhub.hub.config.GenericOAuthenticator.allowed_group: not a configurable trait of "
+        "GenericOAuthenticator (did you mean 'allowed_groups'?)"
+    ]
+
+
+@pytest.mark.parametrize("authenticator", ["dummy", None])
+def test_open_access_is_refused(values, authenticator):
+    changed = copy.deepcopy(values)
+    hub_config = changed["jupyterhub"]["hub"]["config"]
+    hub_config["JupyterHub"]["authenticator_class"] = authenticator
+    hub_config["GenericOAuthenticator"]["allow_all"] = True
+    problems = check(changed)
+    assert problems[0].startswith(f"jupyterhub.hub.config.JupyterHub.authenticator_class: {authenticator!r} lets")
+    assert problems[1] == "jupyterhub.hub.config.GenericOAuthenticator.allow_all: true opens the hub to every user"
