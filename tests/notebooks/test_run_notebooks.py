@@ -96,3 +96,10 @@ def test_05_prints_the_gpu_pod_of_the_fastsim_profile(fastsim_kernel, tmp_path):
     limits = pod["spec"]["containers"][0]["resources"]["limits"]
     assert limits["nvidia.com/gpu"] == "1"
     assert "fastsim-ml-gpu" in stdout_of(nb)
+    simulation, runtime, training = yaml.safe_load_all((out / "jobs.yaml").read_text())
+    assert (simulation["kind"], runtime["kind"], training["kind"]) == ("Job", "ClusterTrainingRuntime", "TrainJob")
+    assert simulation["spec"]["completions"] == 20
+    assert simulation["spec"]["completionMode"] == "Indexed"
+    limits = training["spec"]["trainer"]["resourcesPerNode"]["limits"]
+    assert limits["nvidia.com/gpu"] == "1"
+    assert training["spec"]["trainer"]["image"] == pod["spec"]["containers"][0]["image"]
