@@ -1,4 +1,8 @@
-"""``fastsim profiles list|manifest|check``: the administrator's view of the profiles in config.yaml."""
+"""``fastsim profiles list|manifest|check|job``: the administrator's view of the profiles in config.yaml.
+
+``job simulate|train|runtime`` print Kubernetes manifests (an Indexed Job, a Kubeflow TrainJob, its
+ClusterTrainingRuntime) that run the fastsim image of config.yaml, for ``kubectl apply -f -``.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,38 @@ def register(subparsers) -> None:
     checking = commands.add_parser("check", help="validate config.yaml; exit 2 naming the profile and key")
     _add_config(checking)
     checking.set_defaults(func=run_check)
+
+    _register_jobs(commands)
+
+
+def _register_jobs(commands) -> None:
+    job = commands.add_parser("job", help="print Job / TrainJob manifests that scale work out on the cluster")
+    kinds = job.add_subparsers(dest="job_kind", required=True, metavar="KIND")
+
+    simulate = kinds.add_parser("simulate", help="an Indexed Job sharding a Geant4 simulation over pods")
+    _add_config(simulate)
+    simulate.add_argument("--name", required=True, help="job name (lowercase DNS label)")
+    simulate.add_argument("--n", type=int, required=True, help="total number of showers")
+    simulate.add_argument("--completions", type=int, default=4, help="number of shards (default 4)")
+    simulate.add_argument("--parallelism", type=int, default=None, help="shards at once (default: all)")
+    simulate.add_argument("--energy", default="10:200", help="GeV, LOW:HIGH or one value (default 10:200)")
+    simulate.add_argument("--theta", default="60:120", help="degrees, LOW:HIGH or one value (default 60:120)")
+    simulate.add_argument("--grid", default="25x25x25", help="25x25x25 (default) or 51x51x25")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of shard 0; shard i uses seed+i (default 0)")
+    simulate.set_defaults(func=run_job_simulate)
+
+    train = kinds.add_parser("train", help="a Kubeflow Trainer v2 TrainJob running fastsim train on one GPU")
+    _add_config(train)
+    train.add_argument("--name", required=True, help="job name (lowercase DNS label)")
+    train.add_argument("--data", required=True, help="training file as seen in the pod, e.g. /datasets/x.h5")
+    train.add_argument("--model", choices=("fixed", "variable"), default="fixed", help="default fixed")
+    train.add_argument("--epochs", type=int, default=60, help="default 60")
+    train.add_argument("--gpu", default="nvidia.com/gpu", help="GPU resource, e.g. nvidia.com/mig-3g.40gb")
+    train.set_defaults(func=run_job_train)
+
+    runtime = kinds.add_parser("runtime", help="the ClusterTrainingRuntime the TrainJobs use (apply once)")
+    _add_config(runtime)
+    runtime.set_defaults(func=run_job_runtime)
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -91,3 +127,39 @@ def run_check(args: argparse.Namespace) -> int:
         raise FastsimError(f"{find_config(args.config)}: " + "; ".join(problems))
     print(f"{find_config(args.config)}: {len(profile_list(values))} profiles OK")
     return 0
+
+
+def _print_yaml(manifest: dict) -> int:
+    import yaml
+
+    print(yaml.safe_dump(manifest, sort_keys=False), end="")
+    return 0
+
+
+def _job_defaults(args: argparse.Namespace):
+    from fastsim_kernel.platform import load_values
+    from fastsim_kernel.platform.jobs import JobDefaults
+
+    return JobDefaults.from_values(load_values(args.config))
+
+
+def run_job_simulate(args: argparse.Namespace) -> int:
+    from fastsim_kernel.platform.jobs import SimulateJob, simulate_job
+
+    parallelism = args.parallelism or args.completions
+    job = SimulateJob(args.name, n_showers=args.n, completions=args.completions, parallelism=parallelism,
+                      energy=args.energy, theta=args.theta, grid=args.grid, seed=args.seed)  # fmt: skip
+    return _print_yaml(simulate_job(job, _job_defaults(args)))
+
+
+def run_job_train(args: argparse.Namespace) -> int:
+    from fastsim_kernel.platform.jobs import TrainJob, train_job
+
+    job = TrainJob(args.name, data=args.data, model=args.model, epochs=args.epochs, gpu_resource=args.gpu)
+    return _print_yaml(train_job(job, _job_defaults(args)))
+
+
+def run_job_runtime(args: argparse.Namespace) -> int:
+    from fastsim_kernel.platform.jobs import training_runtime
+
+    return _print_yaml(training_runtime(_job_defaults(args)))

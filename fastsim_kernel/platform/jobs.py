@@ -152,7 +152,7 @@ def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": {"name": job.name, "namespace": defaults.namespace, "labels": labels},
+        "metadata": {"name": job.name, "namespace": defaults.namespace, "labels": dict(labels)},
         "spec": {
             "completionMode": "Indexed",
             "completions": job.completions,

@@ -72,3 +72,26 @@ def test_cli_manifest_errors(capsys):
     assert "no profile 'gpu-xl' in config.yaml; expected one of ['standard-cpu'" in capsys.readouterr().err
     assert main(["profiles", "manifest", "--profile", "ml-gpu", "--option", "gpu", "--config", str(CONFIG)]) == 2
     assert "--option 'gpu': expected NAME=CHOICE" in capsys.readouterr().err
+
+
+def test_cli_job_manifests(capsys):
+    import kubernetes_validate
+
+    from .conftest import K8S_VERSION
+
+    argv = ["profiles", "job", "simulate", "--name", "g4-run", "--n", "1000", "--completions", "8"]
+    assert main([*argv, "--config", str(CONFIG)]) == 0
+    out = capsys.readouterr().out
+    assert "&id" not in out, "plain YAML, no anchors"
+    job = yaml.safe_load(out)
+    assert (job["spec"]["completions"], job["spec"]["parallelism"]) == (8, 8)
+    assert kubernetes_validate.validate(job, K8S_VERSION, strict=True) == K8S_VERSION
+    argv = ["profiles", "job", "train", "--name", "gan", "--data", "/datasets/e.h5", "--gpu", "nvidia.com/mig-1g.10gb"]
+    assert main([*argv, "--config", str(CONFIG)]) == 0
+    train = yaml.safe_load(capsys.readouterr().out)
+    assert train["spec"]["trainer"]["resourcesPerNode"]["limits"]["nvidia.com/mig-1g.10gb"] == "1"
+    assert main(["profiles", "job", "runtime", "--config", str(CONFIG)]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["kind"] == "ClusterTrainingRuntime"
+    argv = ["profiles", "job", "simulate", "--name", "x", "--n", "2", "--completions", "3"]
+    assert main([*argv, "--config", str(CONFIG)]) == 2
+    assert "need 1 <= parallelism (3) <= completions (3) <= n_showers (2)" in capsys.readouterr().err
