@@ -34,6 +34,13 @@ def register(subparsers) -> None:
 
     checking = commands.add_parser("check", help="validate config.yaml; exit 2 naming the profile and key")
     _add_config(checking)
+    checking.add_argument(
+        "--chart",
+        default=None,
+        metavar="DIR",
+        help="also validate the chart keys against DIR/values.schema.json (default: helm/fastsim-hub "
+        "next to the config file, when it exists)",
+    )
     checking.set_defaults(func=run_check)
 
     _register_jobs(commands)
@@ -119,13 +126,24 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from fastsim_kernel.platform import check, find_config, load_values, profile_list
+    from pathlib import Path
 
-    values = load_values(args.config)
+    from fastsim_kernel.platform import check, find_config, load_values, profile_list
+    from fastsim_kernel.platform.checks import check_chart_values
+
+    path = find_config(args.config)
+    values = load_values(path)
     problems = check(values)
+    chart = Path(args.chart) if args.chart else path.parent / "helm" / "fastsim-hub"
+    if args.chart and not (chart / "values.schema.json").is_file():
+        raise FastsimError(f"--chart {str(chart)!r}: no values.schema.json there (expected the fastsim-hub chart)")
+    checked_chart = (chart / "values.schema.json").is_file()
+    if checked_chart:
+        problems += check_chart_values(values, chart)
     if problems:
-        raise FastsimError(f"{find_config(args.config)}: " + "; ".join(problems))
-    print(f"{find_config(args.config)}: {len(profile_list(values))} profiles OK")
+        raise FastsimError(f"{path}: " + "; ".join(problems))
+    suffix = f", chart values OK against {chart / 'values.schema.json'}" if checked_chart else ""
+    print(f"{path}: {len(profile_list(values))} profiles OK{suffix}")
     return 0
 
 

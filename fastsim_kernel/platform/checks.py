@@ -24,6 +24,7 @@ import importlib
 import importlib.util
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastsim_kernel._extras import require
@@ -329,8 +330,30 @@ def _trait_names(class_name: str) -> set[str] | None:
     return set(cls.class_trait_names(config=True))
 
 
-def _check_dataset_readonly(profile: dict[str, Any], claim: str | None) -> list[str]:
+def check_chart_values(values: dict[str, Any], chart: Path) -> list[str]:
+    """Validate the chart's own keys of ``values`` like ``helm install`` does: the chart's values.yaml
+    defaults merged with ``values``, against the chart's values.schema.json."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from fastsim_kernel.platform.z2jh import _merge
+
+    defaults = yaml.safe_load((chart / "values.yaml").read_text()) or {}
+    schema = json.loads((chart / "values.schema.json").read_text())
+    merged = _merge(copy.deepcopy(defaults), copy.deepcopy(values))
     problems = []
+    for error in sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path)):
+        where = ".".join(str(part) for part in error.path) or "(top level)"
+        problems.append(f"chart value {where}: {error.message}")
+    return problems
+
+
+def _check_dataset_readonly(profile: dict[str, Any], claim: str | None) -> list[str]:
+    problems: list[str] = []
+    if not claim:
+        return problems
     for where, override in _overrides(profile):
         volumes = _as_list(override.get("volumes"))
         names = {v.get("name") for v in volumes if (v.get("persistentVolumeClaim") or {}).get("claimName") == claim}

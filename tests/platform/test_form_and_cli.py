@@ -9,7 +9,7 @@ import yaml
 from fastsim_kernel.cli import main
 from fastsim_kernel.platform import render_options_form
 
-from .conftest import CONFIG
+from .conftest import CHART, CONFIG
 
 
 def test_options_form_lists_the_five_profiles(values):
@@ -34,7 +34,8 @@ def test_cli_list(capsys):
 
 def test_cli_check(capsys):
     assert main(["profiles", "check", "--config", str(CONFIG)]) == 0
-    assert capsys.readouterr().out.strip().endswith("config.yaml: 5 profiles OK")
+    out = capsys.readouterr().out.strip()
+    assert out.endswith("config.yaml: 5 profiles OK, chart values OK against " + str(CHART / "values.schema.json"))
 
 
 def test_cli_check_reports_one_line(tmp_path, capsys):
@@ -95,3 +96,16 @@ def test_cli_job_manifests(capsys):
     argv = ["profiles", "job", "simulate", "--name", "x", "--n", "2", "--completions", "3"]
     assert main([*argv, "--config", str(CONFIG)]) == 2
     assert "need 1 <= parallelism (3) <= completions (3) <= n_showers (2)" in capsys.readouterr().err
+
+
+def test_cli_check_validates_the_chart_keys(tmp_path, capsys):
+    """config.yaml next to helm/fastsim-hub: the chart keys are checked against values.schema.json too."""
+    broken = tmp_path / "config.yaml"
+    broken.write_text(CONFIG.read_text().replace("  size: 200Gi\n", "  size: lots\n").replace("datasets:", "dataset:"))
+    chart = CONFIG.parent / "helm" / "fastsim-hub"
+    assert main(["profiles", "check", "--config", str(broken), "--chart", str(chart)]) == 2
+    err = capsys.readouterr().err
+    assert "chart value (top level): Additional properties are not allowed ('dataset' was unexpected)" in err
+    assert "profile 'ml-gpu'" not in err
+    assert main(["profiles", "check", "--config", str(CONFIG), "--chart", str(tmp_path)]) == 2
+    assert "no values.schema.json there" in capsys.readouterr().err
