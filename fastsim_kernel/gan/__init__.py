@@ -8,11 +8,14 @@ from __future__ import annotations
 from fastsim_kernel.gan.config import GANConfig
 
 
-def load_generator(path=None, *, batch_size: int = 128):
-    """Load a generator (None: the shipped fixed-angle model); see ``fastsim_kernel.gan.generate``."""
+def load_generator(path=None, **options):
+    """Load a generator (None: the shipped fixed-angle model); see ``fastsim_kernel.gan.generate``.
+
+    ``.generate(energy GeV, theta RADIANS, n, seed=0)`` returns ``Showers`` with cells in GeV.
+    """
     from fastsim_kernel.gan.generate import load_generator as _load
 
-    return _load(path, batch_size=batch_size)
+    return _load(path, **options)
 
 
 __all__ = ["GANConfig", "load_generator"]

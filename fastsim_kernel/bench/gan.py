@@ -1,0 +1,200 @@
+"""3DGAN generator speed: ms/shower, FLOPs, achieved GFLOP/s against the measured matmul rate, vs Geant4.
+
+Each variant (float32, bfloat16, XLA) runs the same weights; with ``--reference`` each variant's showers are
+also validated against Geant4 showers of the same conditions, because speed that fails validation does not
+count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fastsim_kernel.errors import FastsimError
+
+#: the seed's timing table (CERN openlab talk): method -> ms/shower
+SEED_TABLE = [
+    ("Geant4, full CLIC detector, Xeon Platinum 8180", "-", 17000.0),
+    ("3DGAN fixed angle, Xeon Platinum 8180, TF 1.12", "128", 1.0),
+    ("3DGAN fixed angle, GTX 1080", "128", 0.1),
+    ("3DGAN variable angle, GTX 1080", "64", 4.6),
+]
+VARIANTS = {"float32": ("float32", False), "bfloat16": ("bfloat16", False), "xla": ("float32", True),
+            "bfloat16-xla": ("bfloat16", True)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=("fixed", "variable"), default="fixed", help="architecture (default fixed)")
+    parser.add_argument("--weights", default=None,
+                        help="model folder (default: the shipped model for fixed, random weights for variable)")
+    parser.add_argument("--batch", default="1,64,128,1024", help="comma-separated batch sizes (default 1,64,128,1024)")
+    parser.add_argument("--variants", default="float32,bfloat16",
+                        help=f"comma-separated subset of {','.join(VARIANTS)} (default float32,bfloat16)")
+    parser.add_argument("--energy", type=float, default=100.0, help="primary energy in GeV (default 100)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per point (default 3 s)")
+    parser.add_argument("--g4-n", type=int, default=5, help="Geant4 showers timed, 0 to skip (default 5)")
+    parser.add_argument("--reference", default=None, help="Geant4 file to validate each variant against")
+    parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+
+
+def matmul_gflops(*, size: int = 2048, seconds: float = 1.0) -> float:
+    """This machine's float32 matrix-product rate in GFLOP/s (numpy, all cores)."""
+    a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+    a @ a  # warm-up
+    reps, start = 0, time.perf_counter()
+    while reps < 3 or time.perf_counter() - start < seconds:
+        a @ a
+        reps += 1
+    return 2 * size**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def time_batch(generator, batch: int, *, seconds: float) -> float:
+    """Median seconds of one generator call on ``batch`` showers (after one warm-up call)."""
+    latent = np.random.default_rng(1).standard_normal((batch, generator.config.latent_size), dtype=np.float32)
+    generator.run(latent)
+    times, start = [], time.perf_counter()
+    while len(times) < 2 or (time.perf_counter() - start < seconds and len(times) < 50):
+        t0 = time.perf_counter()
+        generator.run(latent)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def geant4_ms_per_shower(energy: float, n: int, grid: str) -> float | None:
+    """One worker's wall ms/shower at ``energy`` (warm worker), or None when Geant4 is not installed."""
+    try:
+        from fastsim_kernel.bench.g4 import measure
+
+        seconds = measure(energies=[energy], n=n, workers=1, grid=grid)
+    except (ImportError, FastsimError) as err:
+        print(f"Geant4 timing skipped: {err}")
+        return None
+    return 1e3 * seconds[energy][0] / n
+
+
+def _model_folder(kind: str, weights: str | None, tmp: Path) -> tuple[Path, str]:
+    from fastsim_kernel.gan.generate import shipped_model_path
+
+    if weights:
+        return Path(weights), str(weights)
+    if kind == "fixed" and (shipped_model_path() / "config.json").is_file():
+        return shipped_model_path(), "shipped"
+    from fastsim_kernel.gan.architectures import build_generator
+    from fastsim_kernel.gan.config import GANConfig
+
+    config = GANConfig.for_kind(kind)
+    config.save(tmp / "config.json")
+    build_generator(config).save_weights(tmp / "generator.weights.h5")
+    return tmp, "random weights (speed only)"
+
+
+def _validate_variant(generator, reference, seed: int = 0) -> dict[str, Any]:
+    from fastsim_kernel.validation.metrics import compare
+
+    candidate = generator.generate(reference.energy, reference.theta, seed=seed)
+    metrics = compare(reference, candidate, seed=seed)
+    return {
+        "auc_high_level": metrics["classifier"]["auc_high_level"],
+        "sampling_fraction_relative_error": metrics["relative_error"]["sampling_fraction"],
+        "z_profile_separation_power": metrics["profile_separation_power"]["z_projection"],
+    }
+
+
+def benchmark(*, kind: str, weights: str | None, batches: list[int], variants: list[str], energy: float,
+              seconds: float, g4_n: int, reference: str | None) -> dict[str, Any]:
+    """Run the whole benchmark and return the report (see ``format_table``)."""
+    from fastsim_kernel.data import read_showers
+    from fastsim_kernel.gan.flops import model_flops
+    from fastsim_kernel.gan.generate import Generator
+
+    rate = matmul_gflops()
+    ref_showers = read_showers(reference, stop=500) if reference else None
+    rows, checks = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, source = _model_folder(kind, weights, Path(tmp))
+        for variant in variants:
+            precision, xla = VARIANTS[variant]
+            generator = Generator(folder, precision=precision, xla=xla)
+            flops = model_flops(generator.network)["total"]
+            for batch in batches:
+                per_shower = time_batch(generator, batch, seconds=seconds) / batch
+                rows.append({"variant": variant, "batch": batch, "ms_per_shower": 1e3 * per_shower,
+                             "showers_per_s": 1 / per_shower, "gflops_per_s": flops / per_shower / 1e9})
+            if ref_showers is not None:
+                checks[variant] = _validate_variant(generator, ref_showers)
+    g4_ms = geant4_ms_per_shower(energy, g4_n, "x".join(map(str, generator.grid))) if g4_n > 0 else None
+    return {
+        "benchmark": "3dgan-generator", "model": kind, "weights": source, "energy_gev": energy,
+        "gflop_per_shower": flops / 1e9, "matmul_gflops_per_s": rate, "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(), "load_average": os.getloadavg()[0],
+        "geant4_ms_per_shower": g4_ms, "results": rows, "validation": checks,
+        "seed_table": [{"method": m, "batch": b, "ms_per_shower": t} for m, b, t in SEED_TABLE],
+    }
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as Markdown tables: ours, then the seed's."""
+    g4 = report["geant4_ms_per_shower"]
+    lines = [
+        f"3DGAN {report['model']} generator ({report['weights']}): {report['gflop_per_shower']:.3f} GFLOP/shower; "
+        f"matmul rate {report['matmul_gflops_per_s']:.0f} GFLOP/s on {report['cpus']} CPUs "
+        f"(load average {report['load_average']:.1f}); Geant4 at {report['energy_gev']:g} GeV: "
+        + (f"{g4:.0f} ms/shower (one core)" if g4 else "not measured"),
+        "",
+        "| variant | batch | ms/shower | showers/s | GFLOP/s | % of matmul rate | speed-up vs Geant4 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report["results"]:
+        speedup = f"{g4 / row['ms_per_shower']:.0f}x" if g4 else "n/a"
+        share = 100 * row["gflops_per_s"] / report["matmul_gflops_per_s"]
+        lines.append(
+            f"| {row['variant']} | {row['batch']} | {row['ms_per_shower']:.2f} | {row['showers_per_s']:.0f} | "
+            f"{row['gflops_per_s']:.0f} | {share:.0f}% | {speedup} |"
+        )
+    if report["validation"]:
+        lines += ["", "| variant | classifier AUC | sampling-fraction rel. error | z-profile separation power |",
+                  "|---|---:|---:|---:|"]
+        for variant, v in report["validation"].items():
+            lines.append(f"| {variant} | {v['auc_high_level']:.3f} | {v['sampling_fraction_relative_error']:.3f} | "
+                         f"{v['z_profile_separation_power']:.2e} |")
+    lines += ["", "The seed's table (CERN openlab):", "", "| method | batch | ms/shower |", "|---|---:|---:|"]
+    lines += [f"| {r['method']} | {r['batch']} | {r['ms_per_shower']:g} |" for r in report["seed_table"]]
+    return "\n".join(lines)
+
+
+def _ints(text: str, name: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        msg = f"{name} {text!r} must be comma-separated positive integers, e.g. 1,64,128"
+        raise FastsimError(msg)
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown or not variants:
+        msg = f"--variants {args.variants!r}: unknown {unknown}; expected a subset of {','.join(VARIANTS)}"
+        raise FastsimError(msg)
+    if args.seconds <= 0:
+        msg = f"--seconds must be > 0, got {args.seconds}"
+        raise FastsimError(msg)
+    report = benchmark(kind=args.model, weights=args.weights, batches=_ints(args.batch, "--batch"),
+                       variants=variants, energy=args.energy, seconds=args.seconds, g4_n=args.g4_n,
+                       reference=args.reference)
+    print(format_table(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+        print(f"wrote {args.json}")
+    return 0
