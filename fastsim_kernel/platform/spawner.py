@@ -63,14 +63,14 @@ def offline_kubeconfig() -> Iterator[Path]:
                 os.environ["KUBECONFIG"] = previous_env
 
 
-def _make_spawner(values: dict[str, Any], *, user: str, namespace: str):
+def _make_spawner(values: dict[str, Any], *, user: str, namespace: str, release: str = "fastsim-hub"):
     """A KubeSpawner configured like the z2jh hub would configure it. Call inside a running event loop."""
     require("kubespawner")
     from kubespawner import KubeSpawner
     from traitlets.config import Config
 
     config = Config()
-    for trait, value in spawner_traits(hub_values(values)).items():
+    for trait, value in spawner_traits(hub_values(values), release=release).items():
         config.KubeSpawner[trait] = value
     config.KubeSpawner.namespace = namespace
     hub_user = SimpleNamespace(name=user, id=1, url=f"/user/{user}/")
@@ -78,10 +78,10 @@ def _make_spawner(values: dict[str, Any], *, user: str, namespace: str):
         return KubeSpawner(_mock=True, user=hub_user, config=config)
 
 
-async def _spawner(values: dict[str, Any], *, user: str, namespace: str):
+async def _spawner(values: dict[str, Any], *, user: str, namespace: str, release: str = "fastsim-hub"):
     """``_make_spawner``, then one turn of the loop so that KubeSpawner's client-closing task starts
     (it closes the shared API client's HTTP session when ``asyncio.run`` cancels it at the end)."""
-    spawner = _make_spawner(values, user=user, namespace=namespace)
+    spawner = _make_spawner(values, user=user, namespace=namespace, release=release)
     await asyncio.sleep(0)
     return spawner
 
@@ -121,18 +121,20 @@ def pod_manifest(
     user: str = "jovyan",
     *,
     namespace: str = "fastsim",
+    release: str = "fastsim-hub",
 ) -> dict[str, Any]:
     """The pod the real KubeSpawner creates for ``user`` choosing ``profile_slug`` and ``options``.
 
     ``options`` maps profile option names to choice keys (e.g. ``{"gpu": "mig-1g-10gb"}``); missing options
-    take the profile's default choice. Returns the manifest as plain JSON-able dicts (camelCase keys).
+    take the profile's default choice; ``namespace`` and ``release`` are those of the Helm install (default
+    as in docs/kubernetes.md). Returns the manifest as plain JSON-able dicts (camelCase keys).
     """
     user_options = _user_options(values, profile_slug, dict(options or {}))
 
     async def build() -> dict[str, Any]:
         from kubernetes_asyncio.client import ApiClient
 
-        spawner = await _spawner(values, user=user, namespace=namespace)
+        spawner = await _spawner(values, user=user, namespace=namespace, release=release)
         spawner.user_options = user_options
         await spawner.load_user_options()
         pod = await spawner.get_pod_manifest()

@@ -94,14 +94,15 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def spawner_traits(hub: dict[str, Any]) -> dict[str, Any]:
+def spawner_traits(hub: dict[str, Any], *, release: str = "fastsim-hub") -> dict[str, Any]:
     """KubeSpawner trait values that z2jh derives from ``hub`` (the ``jupyterhub`` values sub-tree).
 
+    ``release`` is the Helm release name (it appears in the pods' labels, which NetworkPolicies select).
     Returns ``{trait: value}``; traits the values leave unset are absent, so KubeSpawner keeps its default.
     """
     full = with_defaults(hub)
     single = full["singleuser"]
-    traits: dict[str, Any] = {}
+    traits: dict[str, Any] = {"common_labels": common_labels(full, release=release)}
     for trait, key in DIRECT_TRAITS:
         value = get_value(single, key)
         if value is not None:
@@ -113,6 +114,19 @@ def spawner_traits(hub: dict[str, Any]) -> dict[str, Any]:
     traits.update(_scheduling(full, single))
     traits.update(_storage(single))
     return traits
+
+
+def common_labels(full: dict[str, Any], *, release: str) -> dict[str, str]:
+    """The labels z2jh gives every user pod and PVC (legacy and app.kubernetes.io forms)."""
+    name = full.get("nameOverride") or "jupyterhub"
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": release,
+        "app.kubernetes.io/managed-by": "kubespawner",
+        "app": name,
+        "heritage": "jupyterhub",
+        "release": release,
+    }
 
 
 def _image(single: dict[str, Any]) -> str | None:

@@ -114,6 +114,19 @@ def test_image_pullers_split_cpu_and_gpu(rendered, values):
     assert values["jupyterhub"]["prePuller"]["pullProfileListImages"] is False
 
 
+def test_network_policy_selects_the_real_terminal_pod(rendered, values):
+    """The policy's selector matches the labels KubeSpawner puts on a terminal pod of the same release,
+    and no other profile's pod."""
+    from fastsim_kernel.platform import pod_manifest
+
+    (policy,) = by_kind(rendered, "NetworkPolicy")
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    for profile in profile_list(values):
+        labels = pod_manifest(values, profile["slug"], release="hub")["metadata"]["labels"]
+        selected = all(labels.get(key) == value for key, value in selector.items())
+        assert selected == (profile["slug"] == "terminal"), profile["slug"]
+
+
 def test_network_policy_selects_the_terminal_profile(rendered, values):
     (policy,) = by_kind(rendered, "NetworkPolicy")
     selector = policy["spec"]["podSelector"]["matchLabels"]

@@ -81,6 +81,14 @@ def test_with_defaults_does_not_touch_inputs():
     assert "limit" not in CHART_DEFAULTS["singleuser"]["memory"]
 
 
+def test_common_labels_name_the_release():
+    traits = spawner_traits({"singleuser": {}}, release="prod")
+    assert traits["common_labels"]["release"] == "prod"
+    assert traits["common_labels"]["app.kubernetes.io/instance"] == "prod"
+    assert traits["common_labels"]["app"] == "jupyterhub"
+    assert spawner_traits({"singleuser": {}, "nameOverride": "hub"})["common_labels"]["app"] == "hub"
+
+
 def test_config_yaml_mapping(values):
     traits = spawner_traits(hub_values(values))
     assert traits["image"] == "ghcr.io/fastsim-hub/standard:0.1.0"
