@@ -96,6 +96,7 @@ class ShowerExplorer:
             max=e_hi,
             step=_step(e_lo, e_hi),
             description="energy [GeV]",
+            layout=widgets.Layout(width="34%"),
             readout_format=".1f",
             **common,
         )
@@ -107,18 +108,31 @@ class ShowerExplorer:
             max=t_hi,
             step=_step(t_lo, t_hi),
             description="angle θ [deg]",
+            layout=widgets.Layout(width="34%"),
             readout_format=".1f",
             disabled=self.fixed_angle,
             **common,
         )
         self.n_showers = widgets.IntSlider(
-            value=cfg.n_showers, min=1, max=cfg.max_showers, description="showers", **common
+            value=cfg.n_showers,
+            min=1,
+            max=cfg.max_showers,
+            description="showers",
+            layout=widgets.Layout(width="30%"),
+            **common,
         )
-        self.seed = widgets.BoundedIntText(value=cfg.seed, min=0, max=2**31 - 1, description="seed", **common)
+        self.seed = widgets.BoundedIntText(
+            value=cfg.seed,
+            min=0,
+            max=2**31 - 1,
+            description="seed",
+            layout=widgets.Layout(width="180px"),
+            **common,
+        )
         self.resample = widgets.Button(description="resample", icon="refresh", tooltip="new seed, new showers")
         self.status = widgets.HTML()
         self.angle_note = widgets.HTML(self._angle_note())
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
 
     def _angle_note(self) -> str:
         if not self.fixed_angle:

@@ -14,13 +14,13 @@ from fastsim_kernel.widgets.image import plot_energy_image
 PROJECTION_AXES = ("x", "y", "z")
 
 
-def new_figure(*, width: float = 16.0, height: float = 4.0) -> Figure:
+def new_figure(*, width: float = 14.0, height: float = 3.9) -> Figure:
     """A figure outside pyplot (no global state, nothing left open), in inches.
 
     Fixed margins instead of a layout engine: constrained layout doubles the cost of every redraw.
     """
     fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.87, wspace=0.4)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.88, wspace=0.45)
     return fig
 
 
