@@ -106,6 +106,9 @@ def test_image_pullers_split_cpu_and_gpu(rendered, values):
     assert [c["image"] for c in gpu["initContainers"]] == [images["ml-gpu"], images["fastsim-ml-gpu"]]
     assert [c["image"] for c in cpu["initContainers"]] == [images["standard-cpu"], images["ml-cpu"], images["terminal"]]
     assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    for profile in profile_list(values):
+        if profile["slug"] in values["jupyterhub"]["custom"]["fastsim"]["gpuProfiles"]:
+            assert profile["kubespawner_override"]["node_selector"] == gpu["nodeSelector"]
     assert "nodeSelector" not in cpu
     defaults = values["jupyterhub"]["scheduling"]["userPods"]["tolerations"]
     assert gpu["tolerations"][:2] == defaults
