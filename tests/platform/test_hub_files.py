@@ -145,3 +145,23 @@ def test_culler_falls_back_to_start_time_and_quotes_paths():
     assert culler.server_path("a@b.org", "gpu run") == "/users/a%40b.org/servers/gpu%20run"
     args = culler.parse_args(["--timeout=1800", "--profiles=ml-gpu,fastsim-ml-gpu"])
     assert (args.timeout, args.every, args.profiles) == (1800, 300, "ml-gpu,fastsim-ml-gpu")
+
+
+def test_hub_config_builds_the_real_authenticator(values):
+    """hub.config is applied like z2jh does (c[Class].update(...)); JupyterHub resolves the authenticator
+    entry point and GenericOAuthenticator accepts every value, with no open access."""
+    pytest.importorskip("oauthenticator")
+    from jupyterhub.app import JupyterHub
+    from oauthenticator.generic import GenericOAuthenticator
+
+    c = Config()
+    for class_name, settings in get_value(hub_values(values), "hub.config").items():
+        c[class_name].update(settings)
+    assert JupyterHub(config=c).authenticator_class is GenericOAuthenticator
+    authenticator = GenericOAuthenticator(config=c)
+    assert authenticator.allow_all is False
+    assert authenticator.allowed_groups == {"fastsim-users"}
+    assert authenticator.admin_groups == {"fastsim-admins"}
+    assert authenticator.manage_groups is True
+    assert authenticator.auth_state_groups_key == "oauth_user.groups"
+    assert authenticator.token_url.endswith("/protocol/openid-connect/token")
