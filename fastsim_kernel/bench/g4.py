@@ -44,7 +44,8 @@ def measure(*, energies: list[float], n: int, workers: int, grid: str = "25x25x2
 
     Returns {energy: (wall seconds, worker CPU seconds summed over workers)}.
     """
-    from fastsim_kernel.g4.runner import WorkerPool, make_plan
+    from fastsim_kernel.g4.plan import make_plan
+    from fastsim_kernel.g4.pool import WorkerPool
 
     def plan_for(energy: float, chunk_size: int):
         return make_plan(n, grid=grid, energy=energy, theta=theta, particle=particle, spectrum="flat",
@@ -63,7 +64,7 @@ def measure(*, energies: list[float], n: int, workers: int, grid: str = "25x25x2
 
 
 def run(args: argparse.Namespace) -> int:
-    from fastsim_kernel.g4.runner import check_workers
+    from fastsim_kernel.g4.plan import check_workers
 
     energies = _energies(args.energies)
     if args.n <= 0:

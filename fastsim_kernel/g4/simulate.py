@@ -18,7 +18,8 @@ import numpy as np
 from fastsim_kernel._atomic import atomic_path, check_output_path
 from fastsim_kernel.data import Showers, count_showers, read_showers, write_showers
 from fastsim_kernel.errors import FastsimError
-from fastsim_kernel.g4.runner import Plan, WorkerPool, check_workers, chunk_path, make_plan, progress_bar
+from fastsim_kernel.g4.plan import Plan, check_workers, chunk_path, make_plan
+from fastsim_kernel.g4.pool import WorkerPool, progress_bar
 
 _SUFFIXES = (".h5", ".hdf5", ".root")
 _MANIFEST = "manifest.json"

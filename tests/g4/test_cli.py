@@ -15,7 +15,7 @@ import pytest
 
 from fastsim_kernel.cli import main
 from fastsim_kernel.data import count_showers, read_showers, write_showers
-from fastsim_kernel.g4.runner import make_plan
+from fastsim_kernel.g4.plan import make_plan
 
 
 def _one_line_error(capsys, argv: list[str]) -> str:

@@ -8,7 +8,7 @@ import pytest
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.g4 import GeometryConfig, GunConfig, parse_grid
 from fastsim_kernel.g4.config import parse_range
-from fastsim_kernel.g4.runner import Plan
+from fastsim_kernel.g4.plan import Plan
 
 
 @pytest.mark.parametrize(
