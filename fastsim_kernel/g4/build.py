@@ -56,6 +56,11 @@ def _compiler() -> list[str]:
     return command
 
 
+def source_digest() -> str:
+    """Short SHA-256 of the datafree physics source: recorded with the showers it produced."""
+    return hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+
+
 def _cache_key(extension: Path) -> str:
     stat = extension.stat()
     digest = hashlib.sha256(SOURCE.read_bytes())

@@ -103,6 +103,7 @@ class Plan:
             "theta_deg": list(self.gun.theta_deg),
             "seed": int(self.seed),
             "versions": {"fastsim_kernel": __version__, "geant4_pybind": build.geant4_pybind_version()},
+            **({"datafree_source_sha256": build.source_digest()} if self.physics == "datafree" else {}),
         }
 
     def manifest(self) -> dict[str, Any]:
