@@ -1,8 +1,8 @@
 """3DGAN generator speed: ms/shower, FLOPs, achieved GFLOP/s against the measured matmul rate, vs Geant4.
 
-Each variant (float32, bfloat16, XLA) runs the same weights; with ``--reference`` each variant's showers are
-also validated against Geant4 showers of the same conditions, because speed that fails validation does not
-count.
+Each variant (float32, bfloat16, XLA, and the exact polyphase "fast" form) runs the same weights; with
+``--reference`` each variant's showers are also validated against Geant4 showers of the same conditions,
+because speed that fails validation does not count.
 """
 
 from __future__ import annotations
@@ -27,8 +27,15 @@ SEED_TABLE = [
     ("3DGAN fixed angle, GTX 1080", "128", 0.1),
     ("3DGAN variable angle, GTX 1080", "64", 4.6),
 ]
-VARIANTS = {"float32": ("float32", False), "bfloat16": ("bfloat16", False), "xla": ("float32", True),
-            "bfloat16-xla": ("bfloat16", True)}
+#: variant -> (precision, XLA, polyphase "fast" form)
+VARIANTS = {
+    "float32": ("float32", False, False),
+    "bfloat16": ("bfloat16", False, False),
+    "xla": ("float32", True, False),
+    "fast": ("float32", False, True),
+    "fast-bfloat16": ("bfloat16", False, True),
+    "fast-xla": ("float32", True, True),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None,
                         help="model folder (default: the shipped model for fixed, random weights for variable)")
     parser.add_argument("--batch", default="1,64,128,1024", help="comma-separated batch sizes (default 1,64,128,1024)")
-    parser.add_argument("--variants", default="float32,bfloat16",
-                        help=f"comma-separated subset of {','.join(VARIANTS)} (default float32,bfloat16)")
+    parser.add_argument("--variants", default="float32,bfloat16,fast,fast-bfloat16",
+                        help=f"comma-separated subset of {','.join(VARIANTS)} (default float32,bfloat16,fast,"
+                        "fast-bfloat16; fast = the exact polyphase form)")
     parser.add_argument("--energy", type=float, default=100.0, help="primary energy in GeV (default 100)")
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per point (default 3 s)")
     parser.add_argument("--g4-n", type=int, default=5, help="Geant4 showers timed, 0 to skip (default 5)")
@@ -121,8 +129,8 @@ def benchmark(*, kind: str, weights: str | None, batches: list[int], variants: l
     with tempfile.TemporaryDirectory() as tmp:
         folder, source = _model_folder(kind, weights, Path(tmp))
         for variant in variants:
-            precision, xla = VARIANTS[variant]
-            generator = Generator(folder, precision=precision, xla=xla)
+            precision, xla, fast = VARIANTS[variant]
+            generator = Generator(folder, precision=precision, xla=xla, fast=fast)
             flops = model_flops(generator.network)["total"]
             for batch in batches:
                 per_shower = time_batch(generator, batch, seconds=seconds) / batch

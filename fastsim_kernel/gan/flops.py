@@ -9,6 +9,8 @@ import keras
 
 def layer_flops(layer) -> int:
     """FLOPs of one sample through ``layer``: Dense and Conv3D matrix products, elementwise work of the rest."""
+    if hasattr(layer, "flops"):
+        return int(layer.flops())
     out_shape = layer.output.shape[1:]
     out_size = math.prod(out_shape)
     if isinstance(layer, keras.layers.Dense):

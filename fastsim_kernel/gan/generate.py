@@ -30,13 +30,21 @@ def shipped_model_path() -> Path:
 PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 
 
-def _build_network(config: GANConfig, policy: str, keras):
+def _build_network(config: GANConfig, policy: str, keras, *, folder: Path, fast: bool):
+    """The generator under the dtype ``policy`` with the weights of ``folder`` (polyphase form if ``fast``)."""
     from fastsim_kernel.gan.architectures import build_generator
+    from fastsim_kernel.gan.fast import fast_generator
 
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
     try:
-        return build_generator(config)
+        network = build_generator(config)
+        try:
+            network.load_weights(folder / GENERATOR_WEIGHTS)
+        except (ValueError, OSError) as err:
+            msg = f"{folder}: generator weights do not fit the {config.kind} model in config.json ({err})"
+            raise FastsimError(msg) from err
+        return fast_generator(network) if fast else network
     finally:
         keras.mixed_precision.set_global_policy(previous)
 
@@ -55,7 +63,7 @@ class Generator:
     """
 
     def __init__(self, folder: str | os.PathLike, *, batch_size: int = 128, precision: str = "float32",
-                 xla: bool = False) -> None:
+                 xla: bool = False, fast: bool = True) -> None:
         keras = require("keras")
         if precision not in PRECISIONS:
             msg = f"precision {precision!r} is not supported; expected one of {sorted(PRECISIONS)}"
@@ -67,12 +75,7 @@ class Generator:
         self.config: GANConfig = load_model_config(folder)
         self.batch_size = batch_size
         self.precision = precision
-        self.network = _build_network(self.config, PRECISIONS[precision], keras)
-        try:
-            self.network.load_weights(self.path / GENERATOR_WEIGHTS)
-        except (ValueError, OSError) as err:
-            msg = f"{self.path}: generator weights do not fit the {self.config.kind} model in config.json ({err})"
-            raise FastsimError(msg) from err
+        self.network = _build_network(self.config, PRECISIONS[precision], keras, folder=self.path, fast=fast)
         self.network.compile(jit_compile=bool(xla))
 
     def run(self, latent: np.ndarray) -> np.ndarray:
@@ -156,12 +159,12 @@ class Generator:
 
 
 def load_generator(path: str | os.PathLike | None = None, *, batch_size: int = 128, precision: str = "float32",
-                   xla: bool = False) -> Generator:
+                   xla: bool = False, fast: bool = True) -> Generator:
     """Load a model folder: a training run folder, or None / ``"shipped"`` for the shipped fixed-angle model.
 
     ``precision`` "float32" (default) or "bfloat16" (faster on CPUs with AVX512_BF16); ``xla`` compiles the
-    generator with XLA.
+    generator with XLA; ``fast`` (default) runs the exact polyphase form (``fastsim_kernel.gan.fast``).
     """
     if path is None or str(path) == "shipped":
         path = shipped_model_path()
-    return Generator(path, batch_size=batch_size, precision=precision, xla=xla)
+    return Generator(path, batch_size=batch_size, precision=precision, xla=xla, fast=fast)

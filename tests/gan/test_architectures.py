@@ -79,3 +79,19 @@ def test_config_round_trips_and_names_bad_values(tmp_path):
         GANConfig.for_kind("diagonal")
     with pytest.raises(FastsimError, match="label_flip must be in"):
         GANConfig.fixed(label_flip=0.7)
+
+
+@pytest.mark.parametrize("kind", ["fixed", "variable"])
+def test_polyphase_generator_is_exact_and_cheaper(kind):
+    from fastsim_kernel.gan.fast import fast_generator
+    from fastsim_kernel.gan.flops import model_flops
+
+    config = GANConfig.for_kind(kind)
+    generator = build_generator(config)
+    fast = fast_generator(generator)
+    latent = np.random.default_rng(0).standard_normal((3, config.latent_size)).astype(np.float32)
+    reference = generator.predict_on_batch(latent)
+    np.testing.assert_allclose(fast.predict_on_batch(latent), reference, atol=1e-5 * np.abs(reference).max())
+    slow_flops, fast_flops = model_flops(generator)["total"], model_flops(fast)["total"]
+    assert slow_flops == pytest.approx({"fixed": 0.512e9, "variable": 6.135e9}[kind], rel=0.01)  # REFERENCE.md
+    assert fast_flops < slow_flops / 2.3
