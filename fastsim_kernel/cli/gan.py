@@ -45,9 +45,11 @@ def run_train(args: argparse.Namespace) -> int:
 def _register_generate(subparsers) -> None:
     p = subparsers.add_parser("generate", help="generate showers with a trained 3DGAN")
     p.add_argument("--model", default="shipped", help="run folder or 'shipped' (default shipped)")
-    p.add_argument("--energy", type=float, required=True, help="primary energy in GeV")
+    p.add_argument("--energy", type=float, default=None, help="primary energy in GeV")
     p.add_argument("--theta", type=float, default=90.0, help="polar angle in DEGREES (default 90: normal)")
     p.add_argument("--n", type=int, default=1000, help="number of showers (default 1000)")
+    p.add_argument("--like", type=Path, default=None,
+                   help="take the energies and angles of the first --n showers of this file (instead of --energy)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--strict", action="store_true", help="refuse conditions outside the trained range")
     p.add_argument("--out", type=Path, required=True, help="output file (.h5 or .root)")
@@ -69,12 +71,21 @@ def run_generate(args: argparse.Namespace) -> int:
     if not 0 < args.theta < 180:
         msg = f"--theta must be in (0, 180) degrees, got {args.theta}"
         raise FastsimError(msg)
+    if (args.energy is None) == (args.like is None):
+        msg = "give either --energy (with --theta) or --like FILE"
+        raise FastsimError(msg)
     out = check_output_path(args.out, overwrite=args.overwrite)
+    if args.like is not None:
+        from fastsim_kernel.data import read_showers
+
+        like = read_showers(args.like, stop=args.n)
+        energy, theta, n = like.energy, like.theta, None
+    else:
+        energy, theta, n = args.energy, math.radians(args.theta), args.n
     generator = load_generator(args.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        showers = generator.generate(args.energy, math.radians(args.theta), args.n, seed=args.seed,
-                                     strict=args.strict)
+        showers = generator.generate(energy, theta, n, seed=args.seed, strict=args.strict)
     for warning in caught:
         print(f"fastsim: warning: {warning.message}")
     write_showers(showers, out)

@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 
 from fastsim_kernel._atomic import atomic_path
@@ -35,9 +34,11 @@ def _state_variables(gan) -> list:
 
 def save_checkpoint(gan, folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write ``folder/checkpoint.npz`` atomically with all training variables and ``state`` (JSON-able)."""
+    from keras import ops
+
     path = Path(folder) / CHECKPOINT
     variables = _state_variables(gan)
-    arrays = {f"v{i:04d}": keras.ops.convert_to_numpy(v.value) for i, v in enumerate(variables)}
+    arrays = {f"v{i:04d}": ops.convert_to_numpy(v.value) for i, v in enumerate(variables)}
     state = {**state, "config": json.loads(gan.config.to_json()), "paths": [v.path for v in variables]}
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, state=np.array(json.dumps(state)), **arrays)

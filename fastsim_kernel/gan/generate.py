@@ -18,7 +18,7 @@ from fastsim_kernel.data import Showers
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.gan.checkpoint import GENERATOR_WEIGHTS, load_model_config
 from fastsim_kernel.gan.config import GANConfig
-from fastsim_kernel.gan.dataset import from_training
+from fastsim_kernel.gan.preprocessing import from_training
 
 
 def shipped_model_path() -> Path:

@@ -70,11 +70,12 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
     previous = read_checkpoint_state(out) if options.resume else None
     if previous is not None:
         _check_resumable(previous, options, out)
-    keras = require("keras")
-    from fastsim_kernel.gan.dataset import DataSummary, ShowerBatches, energy_theta_range
-
     base = GANConfig.for_kind(options.kind, **options.config_overrides)
-    summary = DataSummary(data, base)
+    summary = _summary(data, base)
+    keras = require("keras")
+    from fastsim_kernel.gan.dataset import ShowerBatches
+    from fastsim_kernel.gan.preprocessing import energy_theta_range
+
     energy_range, theta_range = energy_theta_range(summary)
     config = dataclasses.replace(
         base, sampling_fraction=summary.sampling_fraction, energy_range=energy_range, theta_range=theta_range
@@ -89,10 +90,18 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
         return previous
     batches = ShowerBatches(summary, config, batch_size=options.batch_size, seed=options.seed,
                             first_epoch=first_epoch, steps_per_epoch=options.steps_per_epoch)
+    out.mkdir(parents=True, exist_ok=True)
     callbacks = _callbacks(out, options, data, previous, keras)
     gan.fit(batches, epochs=options.epochs, initial_epoch=first_epoch, shuffle=False,
             callbacks=callbacks, verbose=options.verbose)
     return read_checkpoint_state(out)
+
+
+def _summary(data, config: GANConfig):
+    """Scan the data file (grid, emptiness) before TensorFlow is imported, so bad input fails fast."""
+    from fastsim_kernel.gan.preprocessing import DataSummary
+
+    return DataSummary(data, config)
 
 
 def _check_out(out: Path, *, resume: bool) -> None:
@@ -101,7 +110,6 @@ def _check_out(out: Path, *, resume: bool) -> None:
     if (out / CHECKPOINT).exists():
         msg = f"{out}: already holds a training run; pass --resume to continue it or choose another --out"
         raise FastsimError(msg)
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def _check_resumable(previous: dict, options: TrainOptions, out: Path) -> None:

@@ -74,3 +74,17 @@ def test_missing_model_folder_is_one_clear_line(tmp_path):
         f"fastsim: error: model folder '{tmp_path / 'nope'}' does not exist;"
         " expected a training run folder or 'shipped'"
     )
+
+
+def test_generate_like_a_reference_file_copies_its_conditions(trained_run, g4_fixed, tmp_path):
+    out = tmp_path / "like.h5"
+    fastsim("generate", "--model", str(trained_run), "--like", str(g4_fixed), "--n", "10", "--out", str(out))
+    generated, reference = read_showers(out), read_showers(g4_fixed, stop=10)
+    np.testing.assert_array_equal(generated.energy, reference.energy)
+    np.testing.assert_array_equal(generated.theta, reference.theta)
+
+
+def test_fast_form_generates_the_same_showers(trained_run):
+    fast = load_generator(trained_run).generate([20.0, 45.0], math.pi / 2, seed=3)
+    plain = load_generator(trained_run, fast=False).generate([20.0, 45.0], math.pi / 2, seed=3)
+    np.testing.assert_allclose(fast.cells, plain.cells, rtol=1e-4, atol=1e-7)
