@@ -14,6 +14,7 @@ c = globals()["c"]  # the traitlets Config of jupyterhub_config.py, which execut
 
 # Where config.yaml mounts the fastsim-hub-files ConfigMap (z2jh runs *.py files from this folder); the
 # service script is stored there without the .py suffix so that it is not run as configuration.
+# custom.fastsim.hubFilesDir overrides it (a hub that mounts the files elsewhere, the tests).
 HUB_FILES_DIR = "/usr/local/etc/jupyterhub/jupyterhub_config.d"
 SERVICE = "fastsim-gpu-culler"
 SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -42,5 +43,6 @@ _profiles = get_config("custom.fastsim.gpuProfiles", []) or []
 _timeout = get_config("custom.fastsim.gpuCull.timeout")
 if _profiles and _timeout:
     _every = get_config("custom.fastsim.gpuCull.every", 300)
-    c.JupyterHub.services.append(culler_service(_profiles, _timeout, _every))
+    _folder = get_config("custom.fastsim.hubFilesDir", HUB_FILES_DIR)
+    c.JupyterHub.services.append(culler_service(_profiles, _timeout, _every, folder=_folder))
     c.JupyterHub.load_roles.append(culler_role())
