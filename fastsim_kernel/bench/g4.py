@@ -1,7 +1,8 @@
 """Geant4 speed: ms per shower and per GeV at fixed energies, one worker versus all workers.
 
-Worker start-up (process spawn, Geant4 initialisation, physics tables) is excluded: each pool is started
-and warmed up first, then only the simulation of the showers is timed, as a user running long jobs sees it.
+Worker start-up (process spawn, Geant4 initialisation, physics tables) is excluded: each pool starts its
+workers and builds their physics tables first, then only the simulation of the showers is timed, as a
+user running long jobs sees it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ def measure(*, energies: list[float], n: int, workers: int, grid: str = "25x25x2
     chunk = n if workers == 1 else max(1, n // (4 * workers))
     seconds = {}
     with WorkerPool(plan_for(energies[0], chunk), workers) as pool:
-        pool.run(plan_for(energies[0], 1).tasks(skip=set(range(workers, n))))  # one warm-up shower per worker
         for energy in energies:
             tasks = list(plan_for(energy, chunk).tasks())
             start = time.perf_counter()

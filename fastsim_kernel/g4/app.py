@@ -190,6 +190,7 @@ class Simulator:
                         "/process/em/verbose 0", "/process/had/verbose 0"):  # fmt: skip
             ui.ApplyCommand(command)
         self.run_manager.Initialize()
+        self.run_manager.BeamOn(0)  # builds the physics tables now, in every worker, not in its first chunk
 
     @staticmethod
     def geant4_version() -> str:
