@@ -5,6 +5,8 @@ Small samples at low energies keep this suite to tens of seconds; every call sta
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -87,3 +89,16 @@ def test_photons_shower_and_datafree_pions_only_ionise():
     deposited = pion.cells.sum(axis=(1, 2, 3))
     # no hadronic physics without datasets: a minimum-ionising track, ~0.16 MeV per 0.5 mm of silicon
     assert np.all((deposited > 0.002) & (deposited < 0.02))
+
+
+def test_a_plain_script_without_main_guard_can_simulate(tmp_path):
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "from fastsim_kernel.g4 import simulate\n"
+        "s = simulate(2, energy=5, theta=90, physics='datafree', workers=2, progress=False)\n"
+        "print('showers', len(s))\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "CI": "true"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["showers 2"]  # the workers did not run the script again
