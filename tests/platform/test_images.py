@@ -165,3 +165,24 @@ def test_freeze_renders_hashed_pins():
     body = [line for line in text.splitlines() if not line.startswith("#")]
     assert body == ["abc==2.1 \\", f"    --hash=sha256:{'b' * 64}", "foo-bar==1.0 \\", f"    --hash=sha256:{'a' * 64}"]
     assert "python images/freeze.py images/demo" in text
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_jupyterlab_news_prompt_is_off(folder):
+    import json
+
+    text = (IMAGES / folder / "Dockerfile").read_text()
+    match = re.search(r"printf '%s\\n' '(\{.*\})' \\\n\s+> /opt/venv/etc/jupyter/labconfig/page_config\.json", text)
+    assert match, "page_config.json written into the environment's labconfig"
+    assert json.loads(match.group(1)) == {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
+def test_notebooks_name_the_kernel_the_fastsim_image_installs():
+    import json
+
+    dockerfile = (IMAGES / "fastsim" / "Dockerfile").read_text()
+    kernel = re.search(r"ipykernel install --prefix /opt/venv --name (\S+)", dockerfile).group(1)
+    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        assert json.loads(notebook.read_text())["metadata"]["kernelspec"]["name"] == kernel, notebook.name
