@@ -335,10 +335,11 @@ def check_chart_values(values: dict[str, Any], chart: Path) -> list[str]:
     defaults merged with ``values``, against the chart's values.schema.json."""
     import json
 
-    import jsonschema
     import yaml
 
     from fastsim_kernel.platform.z2jh import _merge
+
+    jsonschema = require("jsonschema")  # installed with the hub extra (a JupyterHub dependency)
 
     defaults = yaml.safe_load((chart / "values.yaml").read_text()) or {}
     schema = json.loads((chart / "values.schema.json").read_text())
