@@ -11,7 +11,7 @@ PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_the_curated_notebooks_are_all_there():
-    assert [p.name[:3] for p in PATHS] == ["01_", "02_", "03_", "04_", "05_"]
+    assert [p.name[:3] for p in PATHS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)

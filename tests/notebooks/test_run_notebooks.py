@@ -103,3 +103,19 @@ def test_05_prints_the_gpu_pod_of_the_fastsim_profile(fastsim_kernel, tmp_path):
     limits = training["spec"]["trainer"]["resourcesPerNode"]["limits"]
     assert limits["nvidia.com/gpu"] == "1"
     assert training["spec"]["trainer"]["image"] == pod["spec"]["containers"][0]["image"]
+
+
+def test_06_benchmarks_print_both_tables_and_write_json(fastsim_kernel, tmp_path):
+    nb, out = run_notebook(
+        "06_benchmarks.ipynb", tmp_path, batch="1,8", variants="float32", seconds=0.2, energy=10.0,
+        g4_energies="10", g4_n=2,
+    )  # fmt: skip
+    gan = json.loads((out / "bench-gan.json").read_text())
+    assert [row["batch"] for row in gan["results"]] == [1, 8]
+    assert all(row["ms_per_shower"] > 0 for row in gan["results"])
+    assert gan["geant4_ms_per_shower"] > 0
+    g4 = json.loads((out / "bench-g4.json").read_text())
+    assert [row["energy_gev"] for row in g4["results"]] == [10.0]
+    printed = stdout_of(nb)
+    assert "| variant | batch | ms/shower |" in printed
+    assert "The seed's table" in printed
