@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 import time
 
@@ -138,13 +139,18 @@ class ShowerExplorer:
         if not self.fixed_angle:
             return ""
         deg = math.degrees(0.5 * sum(self.generator.theta_range))
+        normal = " (normal incidence)" if round(deg) == 90 else ""
         return (
-            f"<i>Fixed-angle model: trained at θ = {deg:.0f}° (normal incidence) only, so the angle slider is"
+            f"<i>Fixed-angle model: trained at θ = {deg:.0f}°{normal} only, so the angle slider is"
             " disabled. Load a variable-angle model to vary the angle.</i>"
         )
 
     def _on_change(self, change) -> None:
-        self.update()
+        try:
+            self.update()
+        except Exception as err:  # a callback's traceback would only reach the browser's log console
+            self._show_error(f"{type(err).__name__}: {err}")
+            raise
 
     def _on_resample(self, button) -> None:
         self.seed.value = self.seed.value + 1  # the seed observer redraws
@@ -170,7 +176,7 @@ class ShowerExplorer:
         try:
             showers = self.generator.generate(args[0], args[1], args[2], seed=args[3])
         except FastsimError as err:
-            self.status.value = f"<span style='color:#b00'>generation failed: {err}</span>"
+            self._show_error(str(err))
             return
         self.generation_ms = 1e3 * (time.perf_counter() - start)
         self.calls.append(args)
@@ -180,6 +186,9 @@ class ShowerExplorer:
         self.image.value = figure_png(self.figure, dpi=self.config.dpi)
         per_shower = self.generation_ms / max(args[2], 1)
         self.status.value = f"generated in <b>{self.generation_ms:.1f} ms</b> ({per_shower:.2f} ms/shower)"
+
+    def _show_error(self, message: str) -> None:
+        self.status.value = f"<span style='color:#b00'>generation failed: {html.escape(message)}</span>"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -140,3 +140,18 @@ def test_widget_tree_holds_the_controls():
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+
+
+class BrokenGenerator(AnalyticGenerator):
+    def generate(self, energy, theta, n, seed=0):
+        if energy > 100:
+            msg = "weights <missing>"
+            raise RuntimeError(msg)
+        return super().generate(energy, theta, n, seed)
+
+
+def test_unexpected_error_in_a_slider_callback_is_shown_escaped_and_raised():
+    explorer = ShowerExplorer(BrokenGenerator(), config=ExplorerConfig(energy=50.0, n_showers=1))
+    with pytest.raises(RuntimeError, match="weights"):
+        explorer.energy.value = 150.0
+    assert "RuntimeError: weights &lt;missing&gt;" in explorer.status.value
