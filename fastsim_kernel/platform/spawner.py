@@ -11,15 +11,18 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from fastsim_kernel._extras import require
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.values import find_profile, hub_values
 from fastsim_kernel.platform.z2jh import spawner_traits
+
+T = TypeVar("T")
 
 DUMMY_KUBECONFIG = """\
 apiVersion: v1
@@ -86,6 +89,17 @@ async def _spawner(values: dict[str, Any], *, user: str, namespace: str, release
     return spawner
 
 
+def _run(make_coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion with its own event loop; from a thread whose loop is already running
+    (a notebook, a hub), do it in a short-lived worker thread instead of failing."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def render_options_form(values: dict[str, Any], *, user: str = "jovyan") -> str:
     """The HTML of KubeSpawner's profile form for the profiles in ``values`` (its own Jinja template)."""
 
@@ -96,7 +110,7 @@ def render_options_form(values: dict[str, Any], *, user: str = "jovyan") -> str:
             form = await form(spawner)
         return form
 
-    return asyncio.run(render())
+    return _run(render)
 
 
 def _user_options(values: dict[str, Any], profile_slug: str, options: dict[str, str]) -> dict[str, str]:
@@ -141,4 +155,4 @@ def pod_manifest(
         async with ApiClient() as client:
             return client.sanitize_for_serialization(pod)
 
-    return asyncio.run(build())
+    return _run(build)

@@ -109,3 +109,17 @@ def test_cli_check_validates_the_chart_keys(tmp_path, capsys):
     assert "profile 'ml-gpu'" not in err
     assert main(["profiles", "check", "--config", str(CONFIG), "--chart", str(tmp_path)]) == 2
     assert "no values.schema.json there" in capsys.readouterr().err
+
+
+def test_works_inside_a_running_event_loop(values):
+    """Notebooks and hubs call these with their own loop running: no 'asyncio.run() cannot be called'."""
+    import asyncio
+
+    from fastsim_kernel.platform import pod_manifest
+
+    async def inside():
+        return render_options_form(values), pod_manifest(values, "terminal")
+
+    html, pod = asyncio.run(inside())
+    assert "terminal" in html
+    assert pod["spec"]["containers"][0]["image"] == "ghcr.io/fastsim-hub/terminal:0.1.0"
