@@ -19,7 +19,7 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(VENV)/bin/ruff check fastsim_kernel tests
+	$(VENV)/bin/ruff check fastsim_kernel tests helm/fastsim-hub/files images
 
 test: install lint
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
