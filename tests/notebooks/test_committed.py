@@ -23,6 +23,8 @@ def test_notebook_is_committed_clean(path):
             assert cell.outputs == [], f"{path.name}: cell {cell.id} has outputs"
             assert cell.execution_count is None, f"{path.name}: cell {cell.id} has an execution count"
     assert nb.metadata.kernelspec == {"name": "fastsim", "display_name": "fastsim", "language": "python"}
+    assert "papermill" not in nb.metadata, "a papermill output was committed instead of the source notebook"
+    assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
