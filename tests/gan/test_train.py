@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
 import time
 
 import numpy as np
+import pytest
 
 from fastsim_kernel.data import Showers, write_showers
 from tests.gan.conftest import FASTSIM, TRAIN_ARGS, fastsim
@@ -106,3 +108,19 @@ def test_existing_run_needs_resume_and_resume_needs_a_run(g4_fixed, trained_run,
     _one_line_error(proc, "--resume")
     proc = fastsim("train", "--data", str(g4_fixed), "--out", str(tmp_path / "none"), "--resume", check=False)
     _one_line_error(proc, "no checkpoint")
+
+
+def test_variable_angle_model_trains_one_step(tmp_path):
+    from fastsim_kernel.gan.train import TrainOptions, train
+    from tests.conftest import gaussian_showers
+
+    batches = [gaussian_showers(2, (51, 51, 25), energy=e, theta=math.radians(t), seed=i)
+               for i, (e, t) in enumerate(((40.0, 70.0), (80.0, 110.0)))]
+    data = write_showers(Showers.concatenate(batches), tmp_path / "variable.h5")
+    state = train(data, tmp_path / "run", TrainOptions(kind="variable", epochs=1, batch_size=2, steps_per_epoch=1,
+                                                       verbose=0))
+    assert state["epoch"] == 1
+    assert np.isfinite(state["history"][0]["g_loss"])
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["kind"] == "variable"
+    assert config["theta_range"] == pytest.approx([math.radians(70.0), math.radians(110.0)], abs=1e-5)
