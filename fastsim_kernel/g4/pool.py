@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -44,7 +45,7 @@ class WorkerPool:
             initializer=worker.initialize, initargs=(spec,),
         )  # fmt: skip
         try:
-            with _main_module_hidden():
+            with _main_module_hidden(), _single_threaded_math():
                 self.geant4_version = self._results([self.executor.submit(worker.geant4_version)
                                                      for _ in range(workers)])[0]  # fmt: skip
         except BaseException:
@@ -139,6 +140,22 @@ def _main_module_hidden():
     finally:
         main.__dict__.pop("__spec__", None)
         main.__dict__.update(saved)
+
+
+#: Thread pools of numerical libraries: one thread per worker process (the workers already use every core).
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _single_threaded_math():
+    """Start workers with one BLAS/OpenMP thread each (the caller's own settings are kept and restored)."""
+    added = [name for name in _THREAD_VARIABLES if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def progress_bar(total: int, *, initial: int = 0, enabled: bool = True):
