@@ -64,6 +64,7 @@ def measure(*, energies: list[float], n: int, workers: int, grid: str = "25x25x2
 
 
 def run(args: argparse.Namespace) -> int:
+    from fastsim_kernel._atomic import atomic_path, check_output_path
     from fastsim_kernel.g4.plan import check_workers
 
     energies = _energies(args.energies)
@@ -71,14 +72,16 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--n must be a positive number of showers, got {args.n}"
         raise FastsimError(msg)
     workers = check_workers(args.workers)
+    if args.json:
+        check_output_path(args.json, overwrite=True)  # its folder must exist: fail before a long run
     options = {"grid": args.grid, "theta": args.theta, "particle": args.particle, "physics": args.physics}
     one = measure(energies=energies, n=args.n, workers=1, **options)
     many = measure(energies=energies, n=args.n, workers=workers, **options) if workers > 1 else one
     report = _report(one, many, n=args.n, workers=workers, options=options)
     print(format_table(report))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=1)
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(report, indent=1))
         print(f"wrote {args.json}")
     return 0
 

@@ -181,3 +181,16 @@ def test_a_dying_worker_gives_one_line_and_no_leftovers(capsys, tmp_path, monkey
     assert "a Geant4 worker process died: G4Exception PART70000 in G4NuclideTable" in err
     assert not out.exists()
     assert not (tmp_path / "g4.h5.parts").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n", "0"], "--n must be a positive number of showers, got 0"),
+        (["--energies", "x"], "--energies 'x' must be comma-separated numbers in GeV"),
+        (["--energies", "1000"], "energy 1000 GeV is outside the supported range"),
+        (["--json", "/no/such/folder/b.json"], "output folder '/no/such/folder' does not exist"),
+    ],
+)
+def test_bench_bad_input_is_one_line(capsys, args, message):
+    assert message in _one_line_error(capsys, ["bench", "g4", *args])
