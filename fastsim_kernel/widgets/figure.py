@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from fastsim_kernel.data import Showers
+from fastsim_kernel.physics import HIT_THRESHOLD_GEV
 from fastsim_kernel.plots import plot_projection
 from fastsim_kernel.widgets.image import plot_energy_image
 
@@ -30,11 +31,15 @@ def draw_showers(fig: Figure, showers: Showers, *, label: str, title: str) -> di
     fig.clear()
     row = fig.subplots(1, len(PROJECTION_AXES) + 1)
     axes = dict(zip((*PROJECTION_AXES, "image"), row, strict=True))
+    log = bool((showers.cells > 0).any())  # a log axis of all-zero showers has nothing to scale
     for axis in PROJECTION_AXES:
-        plot_projection(axes[axis], {label: showers}, axis)
+        plot_projection(axes[axis], {label: showers}, axis, log=log)
     axes["x"].legend(fontsize="small")
-    plot_energy_image(axes["image"], showers.cells[0], plane="yz")
-    axes["image"].set_title("first shower, summed over x", fontsize="medium")
+    first = showers.cells[0]
+    plot_energy_image(axes["image"], first, plane="yz")
+    visible = bool((first.sum(axis=0) >= HIT_THRESHOLD_GEV).any())
+    label = "first shower, summed over x" if visible else "first shower: nothing above 0.3 MeV"
+    axes["image"].set_title(label, fontsize="medium")
     fig.suptitle(title)
     return axes
 

@@ -155,3 +155,15 @@ def test_unexpected_error_in_a_slider_callback_is_shown_escaped_and_raised():
     with pytest.raises(RuntimeError, match="weights"):
         explorer.energy.value = 150.0
     assert "RuntimeError: weights &lt;missing&gt;" in explorer.status.value
+
+
+class EmptyGenerator(AnalyticGenerator):
+    def generate(self, energy, theta, n, seed=0):
+        showers = super().generate(energy, theta, n, seed)
+        return type(showers)(showers.cells * 0, showers.energy, showers.theta)
+
+
+def test_an_empty_shower_says_so_instead_of_a_blank_image():
+    explorer = ShowerExplorer(EmptyGenerator(), config=ExplorerConfig(n_showers=1))
+    assert explorer.axes["image"].get_title() == "first shower: nothing above 0.3 MeV"
+    assert np.ma.getdata(explorer.axes["image"].images[0].get_array()).max() == 0
