@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 
 def register(subparsers) -> None:
     inspect = subparsers.add_parser("inspect", help="summarise a shower file (HDF5 or ROOT)")
@@ -17,6 +19,12 @@ def register(subparsers) -> None:
     plot.add_argument("--out", type=Path, required=True, help="figure path (.png, .pdf, .svg)")
     plot.add_argument("--max-showers", type=int, default=5000, help="showers read per file (default 5000)")
     plot.add_argument("--overwrite", action="store_true", help="replace an existing figure")
+    plot.add_argument(
+        "--panel",
+        choices=("standard", "projections"),
+        default="standard",
+        help="standard: projections and observables; projections: the seed figure's x, y, z histograms",
+    )
     plot.set_defaults(func=run_plot)
 
     _register_doctor(subparsers)
@@ -33,7 +41,7 @@ def run_plot(args: argparse.Namespace) -> int:
     from fastsim_kernel._atomic import check_output_path
     from fastsim_kernel.data import read_showers
     from fastsim_kernel.errors import FastsimError
-    from fastsim_kernel.plots import save_figure, standard_panel
+    from fastsim_kernel.plots import projection_figure, save_figure, standard_panel
 
     if args.max_showers <= 0:
         msg = f"--max-showers must be > 0, got {args.max_showers}"
@@ -42,7 +50,8 @@ def run_plot(args: argparse.Namespace) -> int:
     sources = {path.stem: read_showers(path, stop=args.max_showers) for path in args.files}
     if len(sources) != len(args.files):
         sources = {str(path): read_showers(path, stop=args.max_showers) for path in args.files}
-    save_figure(standard_panel(sources, title=" vs ".join(sources)), out)
+    make_figure = standard_panel if args.panel == "standard" else projection_figure
+    save_figure(make_figure(sources, title=_title(sources)), out)
     print(f"wrote {out}")
     return 0
 
@@ -57,3 +66,12 @@ def run_doctor(args: argparse.Namespace) -> int:
 
     print(format_report(report()))
     return 0
+
+
+def _title(sources) -> str:
+    """Names of the sources, and the conditions when a single shower is shown."""
+    title = " vs ".join(sources)
+    first = next(iter(sources.values()))
+    if len(first) == 1:
+        title += f": E = {first.energy[0]:.2f} GeV, theta = {np.degrees(first.theta[0]):.2f} deg"
+    return title

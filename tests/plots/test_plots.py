@@ -68,3 +68,11 @@ def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, argv, message)
     assert message in err
     assert len(err.splitlines()) == 1
 
+
+
+def test_cli_plot_projections_panel_of_one_shower(tmp_path):
+    data = write_showers(gaussian_showers(1, theta=math.radians(61)), tmp_path / "one.h5")
+    out = tmp_path / "seed.png"
+    assert main(["plot", str(data), "--panel", "projections", "--out", str(out)]) == 0
+    assert out.stat().st_size > 10_000
+    assert main(["plot", str(data), "--panel", "projections", "--out", str(out)]) == 2  # exists, no --overwrite
