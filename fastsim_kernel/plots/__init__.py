@@ -1,5 +1,6 @@
 """Figures: functions take an ``ax`` and return artists; ``*_figure``/``standard_panel`` build whole figures."""
 
+from fastsim_kernel.plots.image import plot_energy_image
 from fastsim_kernel.plots.io import save_figure
 from fastsim_kernel.plots.panel import standard_panel
 from fastsim_kernel.plots.physics import (
@@ -15,6 +16,7 @@ from fastsim_kernel.plots.projections import plot_projection, projection_figure
 __all__ = [
     "plot_cell_spectrum",
     "plot_distribution",
+    "plot_energy_image",
     "plot_hit_multiplicity",
     "plot_measured_theta",
     "plot_projection",

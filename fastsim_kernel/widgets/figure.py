@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from fastsim_kernel.data import Showers
 from fastsim_kernel.physics import HIT_THRESHOLD_GEV
 from fastsim_kernel.plots import plot_projection
-from fastsim_kernel.widgets.image import plot_energy_image
+from fastsim_kernel.plots.image import plot_energy_image
 
 PROJECTION_AXES = ("x", "y", "z")
 

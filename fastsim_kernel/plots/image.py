@@ -1,4 +1,4 @@
-"""A 2D energy image of one shower (a candidate for ``fastsim_kernel.plots``; ax in, artists out)."""
+"""A 2D energy image of one shower: ax in, artists out."""
 
 from __future__ import annotations
 
