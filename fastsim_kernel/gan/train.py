@@ -146,7 +146,7 @@ def _callbacks(out: Path, options: TrainOptions, data, previous: dict | None, ke
         "mixed_precision": options.mixed_precision,
         "xla": options.xla,
         "data": str(data),
-        "hardware": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores".strip(),
+        "hardware": " ".join(filter(None, (platform.machine(), platform.processor(), f"{os.cpu_count()} cores"))),
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
