@@ -154,7 +154,7 @@ class Generator:
                 msg += " (degrees given where radians were expected?)"
             if strict:
                 raise FastsimError(msg)
-            warnings.warn(msg + "; clamped", OutOfRangeWarning, stacklevel=3)
+            warnings.warn(msg + "; clamped", OutOfRangeWarning, stacklevel=4)
         return np.clip(values, low, high).astype(np.float32)
 
 
