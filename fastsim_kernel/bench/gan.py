@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from fastsim_kernel._atomic import atomic_path, check_output_path
 from fastsim_kernel.errors import FastsimError
 
 #: the seed's timing table (CERN openlab talk): method -> ms/shower
@@ -204,11 +205,14 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         msg = f"--seconds must be > 0, got {args.seconds}"
         raise FastsimError(msg)
+    if args.json:
+        check_output_path(args.json, overwrite=True)  # its folder must exist: fail before a long run
     report = benchmark(kind=args.model, weights=args.weights, batches=_ints(args.batch, "--batch"),
                        variants=variants, energy=args.energy, seconds=args.seconds, g4_n=args.g4_n,
                        reference=args.reference)
     print(format_table(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(json.dumps(report, indent=1) + "\n")
         print(f"wrote {args.json}")
     return 0

@@ -38,18 +38,18 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def run_plot(args: argparse.Namespace) -> int:
-    from fastsim_kernel._atomic import check_output_path
     from fastsim_kernel.data import read_showers
     from fastsim_kernel.errors import FastsimError
-    from fastsim_kernel.plots import projection_figure, save_figure, standard_panel
+    from fastsim_kernel.plots import check_figure_path, projection_figure, save_figure, standard_panel
 
     if args.max_showers <= 0:
         msg = f"--max-showers must be > 0, got {args.max_showers}"
         raise FastsimError(msg)
-    out = check_output_path(args.out, overwrite=args.overwrite)
-    sources = {path.stem: read_showers(path, stop=args.max_showers) for path in args.files}
-    if len(sources) != len(args.files):
-        sources = {str(path): read_showers(path, stop=args.max_showers) for path in args.files}
+    out = check_figure_path(args.out, overwrite=args.overwrite)
+    names = [path.stem for path in args.files]
+    if len(set(names)) != len(names):  # same stems: number them so that no source hides another
+        names = [f"{i + 1}: {path}" for i, path in enumerate(args.files)]
+    sources = {name: read_showers(path, stop=args.max_showers) for name, path in zip(names, args.files, strict=True)}
     make_figure = standard_panel if args.panel == "standard" else projection_figure
     save_figure(make_figure(sources, title=_title(sources)), out)
     print(f"wrote {out}")

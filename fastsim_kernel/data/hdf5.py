@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, check_arrays
+from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata
 from fastsim_kernel.errors import FastsimError
 
 FORMAT_VERSION = 1
@@ -62,7 +62,7 @@ class _Layout:
             self._fail("ECAL", f"has dtype {self.ecal.dtype}; expected floating point")
         self.n = self.ecal.shape[0]
         self.ours = "fastsim_format" in f.attrs
-        self.metadata = json.loads(f.attrs["metadata"]) if "metadata" in f.attrs else {}
+        self.metadata = parse_metadata(f.attrs["metadata"], source=str(path)) if "metadata" in f.attrs else {}
         if "energy" in keys:
             self.energy_ds, self.energy_col = f["energy"], None
             self.scale = 1.0 if self.ours else PUBLIC_VARIABLE_ANGLE_SCALE
@@ -102,21 +102,8 @@ class _Layout:
             theta = self.theta_ds[start:stop]
         check_arrays(cells, energy, theta, source=str(self.path))
         showers = Showers(cells, energy, theta, self.metadata)
-        _check_units(showers, self.path)
+        check_units(showers, source=str(self.path))
         return showers
-
-
-def _check_units(showers: Showers, path: Path) -> None:
-    """Deposited energy cannot exceed the primary energy: catches cells not in GeV (MeV, or x50)."""
-    if not len(showers):
-        return
-    ratio = showers.cells.sum(axis=(1, 2, 3)) / showers.energy
-    if np.median(ratio) > 1.0:
-        msg = (
-            f"{path}: key 'ECAL' sums to {np.median(ratio):.3g} x the primary energy (median);"
-            " expected cells in GeV with sum/E < 1"
-        )
-        raise FastsimError(msg)
 
 
 def _open(path: str | os.PathLike) -> h5py.File:

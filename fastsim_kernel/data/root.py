@@ -15,7 +15,7 @@ import numpy as np
 import uproot
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, check_arrays
+from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata
 from fastsim_kernel.errors import FastsimError
 
 TREE = "showers"
@@ -44,21 +44,27 @@ def _open_tree(path: Path):
     except Exception as err:  # uproot raises assorted errors on garbage
         msg = f"{path}: not a readable ROOT file (corrupt or truncated?): {err}"
         raise FastsimError(msg) from err
-    if TREE not in f:
-        msg = f"{path}: key {TREE!r} missing; expected a TTree {TREE!r}, found {sorted(f.keys(cycle=False))}"
-        raise FastsimError(msg)
-    tree = f[TREE]
-    missing = {"ECAL", "energy", "theta"} - set(tree.keys())
-    if missing:
-        msg = f"{path}: tree {TREE!r} lacks branches {sorted(missing)}; expected ECAL, energy, theta"
-        raise FastsimError(msg)
-    metadata = json.loads(str(f["metadata"])) if "metadata" in f else {}
+    try:
+        if TREE not in f:
+            msg = f"{path}: key {TREE!r} missing; expected a TTree {TREE!r}, found {sorted(f.keys(cycle=False))}"
+            raise FastsimError(msg)
+        tree = f[TREE]
+        missing = {"ECAL", "energy", "theta"} - set(tree.keys())
+        if missing:
+            msg = f"{path}: tree {TREE!r} lacks branches {sorted(missing)}; expected ECAL, energy, theta"
+            raise FastsimError(msg)
+        metadata = parse_metadata(str(f["metadata"]), source=str(path)) if "metadata" in f else {}
+    except BaseException:
+        f.close()
+        raise
     return f, tree, metadata
 
 
 def _to_showers(arrays: dict, metadata: dict, path: Path) -> Showers:
     check_arrays(arrays["ECAL"], arrays["energy"], arrays["theta"], source=str(path))
-    return Showers(arrays["ECAL"], arrays["energy"], arrays["theta"], metadata)
+    showers = Showers(arrays["ECAL"], arrays["energy"], arrays["theta"], metadata)
+    check_units(showers, source=str(path))
+    return showers
 
 
 def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:
@@ -72,6 +78,9 @@ def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = Non
 
 def iter_root(path: str | os.PathLike, *, chunk_size: int = 1000) -> Iterator[Showers]:
     """Yield showers in chunks of ``chunk_size`` entries."""
+    if chunk_size <= 0:
+        msg = f"chunk_size must be > 0, got {chunk_size}"
+        raise FastsimError(msg)
     path = Path(path)
     f, tree, metadata = _open_tree(path)
     with f:

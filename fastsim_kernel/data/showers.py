@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any
 
@@ -64,6 +65,32 @@ class Showers:
 def validate(showers: Showers, *, source: str) -> None:
     """Check the data contract of a batch; raise one ``FastsimError`` naming ``source``."""
     check_arrays(showers.cells, showers.energy, showers.theta, source=source)
+
+
+def parse_metadata(text: str, *, source: str) -> dict[str, Any]:
+    """The JSON provenance stored in a file, or one clear error."""
+    try:
+        metadata = json.loads(text)
+    except json.JSONDecodeError as err:
+        msg = f"{source}: key 'metadata' is not valid JSON ({err})"
+        raise FastsimError(msg) from err
+    if not isinstance(metadata, dict):
+        msg = f"{source}: key 'metadata' must hold a JSON object, got {type(metadata).__name__}"
+        raise FastsimError(msg)
+    return metadata
+
+
+def check_units(showers: Showers, *, source: str) -> None:
+    """Deposited energy cannot exceed the primary energy: catches files whose cells are not in GeV (MeV, x50)."""
+    if not len(showers):
+        return
+    ratio = np.median(showers.cells.sum(axis=(1, 2, 3), dtype=np.float64) / showers.energy)
+    if ratio > 1.0:
+        msg = (
+            f"{source}: key 'ECAL' sums to {ratio:.3g} x the primary energy (median);"
+            " expected cells in GeV with sum/E < 1"
+        )
+        raise FastsimError(msg)
 
 
 def check_arrays(cells: np.ndarray, energy: np.ndarray, theta: np.ndarray, *, source: str) -> None:

@@ -64,7 +64,6 @@ class Generator:
 
     def __init__(self, folder: str | os.PathLike, *, batch_size: int = 128, precision: str = "float32",
                  xla: bool = False, fast: bool = True) -> None:
-        keras = require("keras")
         if precision not in PRECISIONS:
             msg = f"precision {precision!r} is not supported; expected one of {sorted(PRECISIONS)}"
             raise FastsimError(msg)
@@ -72,7 +71,8 @@ class Generator:
             msg = f"batch_size must be >= 1, got {batch_size}"
             raise FastsimError(msg)
         self.path = Path(folder)
-        self.config: GANConfig = load_model_config(folder)
+        self.config: GANConfig = load_model_config(folder)  # before Keras: a bad folder fails fast
+        keras = require("keras")
         self.batch_size = batch_size
         self.precision = precision
         self.network = _build_network(self.config, PRECISIONS[precision], keras, folder=self.path, fast=fast)
@@ -124,6 +124,9 @@ class Generator:
         return Showers(np.concatenate(cells), energy, theta, metadata)
 
     def _conditions(self, energy, theta, n, *, strict):
+        if n is not None and n < 1:
+            msg = f"n must be >= 1, got {n}"
+            raise FastsimError(msg)
         energy = np.atleast_1d(np.asarray(energy, dtype=np.float32))
         theta = np.atleast_1d(np.asarray(theta, dtype=np.float32))
         size = max(len(energy), len(theta), n or 1)
@@ -135,9 +138,6 @@ class Generator:
         except ValueError as err:
             msg = f"energy ({energy.shape}) and theta ({theta.shape}) must be scalars or arrays of one length"
             raise FastsimError(msg) from err
-        if size < 1:
-            msg = f"n must be >= 1, got {n}"
-            raise FastsimError(msg)
         energy = self._clamp("energy", energy, self.energy_range, "GeV", strict=strict)
         theta = self._clamp("theta", theta, self.theta_range, "rad", strict=strict)
         return energy, theta

@@ -147,3 +147,25 @@ print(json.dumps([int(n), float(esum), float(emean)]))
     assert n == len(showers)
     assert esum == pytest.approx(float(showers.cells.sum(dtype=np.float64)), rel=1e-5)
     assert emean == pytest.approx(50.0)
+
+
+def test_root_cells_not_in_gev_are_rejected(tmp_path, showers):
+    mev = Showers(showers.cells * 1000, showers.energy, showers.theta)
+    path = write_showers(mev, tmp_path / "mev.root")
+    with pytest.raises(FastsimError, match="expected cells in GeV"):
+        read_showers(path)
+
+
+def test_metadata_that_is_not_json_is_named(tmp_path, showers):
+    path = write_showers(showers, tmp_path / "s.h5")
+    with h5py.File(path, "a") as f:
+        f.attrs["metadata"] = "{not json"
+    with pytest.raises(FastsimError, match="key 'metadata' is not valid JSON"):
+        read_showers(path)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".root"])
+def test_chunk_size_must_be_positive(tmp_path, showers, suffix):
+    path = write_showers(showers, tmp_path / f"s{suffix}")
+    with pytest.raises(FastsimError, match="chunk_size must be > 0, got 0"):
+        list(iter_showers(path, chunk_size=0))

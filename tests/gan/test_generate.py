@@ -91,6 +91,9 @@ def test_load_generator_defaults_to_the_shipped_fixed_angle_model():
     assert low < 20
     assert high > 90
     assert generator.theta_range[0] < math.pi / 2 < generator.theta_range[1]
+    for bad in (0, -3):
+        with pytest.raises(FastsimError, match=f"n must be >= 1, got {bad}"):
+            generator.generate(50.0, math.pi / 2, bad)
 
 
 def test_missing_model_folder_is_one_clear_line(tmp_path):

@@ -59,6 +59,7 @@ def test_cli_plot_and_inspect(tmp_path, capsys):
     [
         (["inspect", "missing.h5"], "missing.h5: no such file"),
         (["plot", "missing.h5", "--out", "nodir/fig.png"], "output folder 'nodir' does not exist"),
+        (["plot", "missing.h5", "--out", "fig.txt"], "unknown format '.txt'"),
     ],
 )
 def test_cli_bad_input_is_one_line(tmp_path, monkeypatch, capsys, argv, message):
@@ -76,3 +77,4 @@ def test_cli_plot_projections_panel_of_one_shower(tmp_path):
     assert main(["plot", str(data), "--panel", "projections", "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000
     assert main(["plot", str(data), "--panel", "projections", "--out", str(out)]) == 2  # exists, no --overwrite
+
