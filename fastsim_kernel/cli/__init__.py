@@ -13,7 +13,7 @@ import sys
 
 from fastsim_kernel.errors import FastsimError
 
-COMMAND_MODULES = ("data", "g4", "gan", "bench", "profiles", "hub")
+COMMAND_MODULES = ("data", "g4", "gan", "validation", "bench", "profiles", "hub")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""``fastsim train``, ``fastsim generate`` and ``fastsim validate``: the 3DGAN and its evidence."""
+"""``fastsim train`` and ``fastsim generate``: the 3DGAN (``fastsim validate`` lives in ``cli/validation``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 def register(subparsers) -> None:
     _register_train(subparsers)
     _register_generate(subparsers)
-    _register_validate(subparsers)
 
 
 def _register_train(subparsers) -> None:
@@ -90,23 +89,4 @@ def run_generate(args: argparse.Namespace) -> int:
         print(f"fastsim: warning: {warning.message}")
     write_showers(showers, out)
     print(f"wrote {len(showers)} showers ({'x'.join(map(str, showers.grid))}) to {out}")
-    return 0
-
-
-def _register_validate(subparsers) -> None:
-    p = subparsers.add_parser("validate", help="compare candidate showers (GAN) with reference ones (Geant4)")
-    p.add_argument("--reference", type=Path, required=True, help="reference showers (Geant4)")
-    p.add_argument("--candidate", type=Path, required=True, help="candidate showers (GAN)")
-    p.add_argument("--out", type=Path, required=True, help="report folder (figures, metrics.json, index.html)")
-    p.add_argument("--max-showers", type=int, default=20000, help="showers read per file (default 20000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the classifier split (default 0)")
-    p.set_defaults(func=run_validate)
-
-
-def run_validate(args: argparse.Namespace) -> int:
-    from fastsim_kernel.validation import validate
-
-    metrics = validate(args.reference, args.candidate, args.out, max_showers=args.max_showers, seed=args.seed)
-    auc = metrics["classifier"]["auc_high_level"]
-    print(f"wrote {args.out}/index.html (classifier AUC {auc:.3f}, 0.5 = indistinguishable)")
     return 0
