@@ -57,6 +57,7 @@ def _register_generate(subparsers) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    import sys
     import warnings
 
     from fastsim_kernel._atomic import check_output_path
@@ -81,12 +82,12 @@ def run_generate(args: argparse.Namespace) -> int:
         energy, theta, n = like.energy, like.theta, None
     else:
         energy, theta, n = args.energy, math.radians(args.theta), args.n
-    generator = load_generator(args.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        generator = load_generator(args.model)
         showers = generator.generate(energy, theta, n, seed=args.seed, strict=args.strict)
     for warning in caught:
-        print(f"fastsim: warning: {warning.message}")
+        print(f"fastsim: warning: {warning.message}", file=sys.stderr)
     write_showers(showers, out)
     print(f"wrote {len(showers)} showers ({'x'.join(map(str, showers.grid))}) to {out}")
     return 0

@@ -5,7 +5,7 @@ A run folder (``--out runs/NAME``) holds:
 * ``checkpoint.npz``: every variable of the GAN (both networks, BatchNorm statistics, RNG seed states) and of
   both optimisers, plus a JSON ``state`` (next epoch, seed, batch size, config); written atomically each epoch;
 * ``config.json`` + ``generator.weights.h5``: the model folder that ``load_generator`` reads (also the layout of
-  the shipped model);
+  the shipped model, which adds ``card.json``: its name, status and validated metrics, see ``load_model_card``);
 * ``logs/``: TensorBoard event files.
 """
 
@@ -25,6 +25,9 @@ from fastsim_kernel.gan.config import GANConfig
 CHECKPOINT = "checkpoint.npz"
 CONFIG = "config.json"
 GENERATOR_WEIGHTS = "generator.weights.h5"
+CARD = "card.json"
+#: the values of a card's ``status``: how far a model has been validated
+CARD_STATUSES = ("placeholder", "partial", "validated")
 
 
 def _state_variables(gan) -> list:
@@ -107,3 +110,23 @@ def load_model_config(folder: str | os.PathLike) -> GANConfig:
         msg = f"{folder}: no {GENERATOR_WEIGHTS} (not a model folder, or training has not finished an epoch)"
         raise FastsimError(msg)
     return GANConfig.load(folder / CONFIG)
+
+
+def load_model_card(folder: str | os.PathLike) -> dict[str, Any]:
+    """The ``card.json`` of a model folder as a dict ({} when the folder has none).
+
+    Keys: ``name``, ``status`` (one of ``CARD_STATUSES``), ``summary`` (one line for users),
+    ``targets_passed``/``targets_total`` (int or None), ``grid``, ``energy_gev``, ``theta_deg``, ``metrics``.
+    """
+    path = Path(folder) / CARD
+    if not path.is_file():
+        return {}
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        msg = f"{path}: not a readable model card ({err})"
+        raise FastsimError(msg) from err
+    if not isinstance(card, dict) or card.get("status") not in CARD_STATUSES:
+        msg = f"{path}: a model card needs a 'status' in {list(CARD_STATUSES)}"
+        raise FastsimError(msg)
+    return card

@@ -16,7 +16,7 @@ import numpy as np
 from fastsim_kernel._extras import require
 from fastsim_kernel.data import Showers
 from fastsim_kernel.errors import FastsimError
-from fastsim_kernel.gan.checkpoint import GENERATOR_WEIGHTS, load_model_config
+from fastsim_kernel.gan.checkpoint import GENERATOR_WEIGHTS, load_model_card, load_model_config
 from fastsim_kernel.gan.config import GANConfig
 from fastsim_kernel.gan.preprocessing import from_training
 
@@ -53,6 +53,10 @@ class OutOfRangeWarning(UserWarning):
     """A requested energy or angle lies outside the range the model was trained on."""
 
 
+class PlaceholderModelWarning(UserWarning):
+    """The loaded model's card says it is a placeholder: its showers are not fit for physics."""
+
+
 class Generator:
     """A loaded 3DGAN generator.
 
@@ -60,6 +64,7 @@ class Generator:
         config: its ``GANConfig``; ``grid`` (X, Y, Z); ``energy_range`` (GeV) and ``theta_range`` (rad): the
             trained ranges.
         path: the model folder it came from.
+        card: its ``card.json`` (name, status, summary, metrics; see ``load_model_card``), {} if it has none.
     """
 
     def __init__(self, folder: str | os.PathLike, *, batch_size: int = 128, precision: str = "float32",
@@ -72,6 +77,7 @@ class Generator:
             raise FastsimError(msg)
         self.path = Path(folder)
         self.config: GANConfig = load_model_config(folder)  # before Keras: a bad folder fails fast
+        self.card: dict = load_model_card(folder)
         keras = require("keras")
         self.batch_size = batch_size
         self.precision = precision
@@ -167,4 +173,8 @@ def load_generator(path: str | os.PathLike | None = None, *, batch_size: int = 1
     """
     if path is None or str(path) == "shipped":
         path = shipped_model_path()
-    return Generator(path, batch_size=batch_size, precision=precision, xla=xla, fast=fast)
+    generator = Generator(path, batch_size=batch_size, precision=precision, xla=xla, fast=fast)
+    if generator.card.get("status") == "placeholder":
+        summary = generator.card.get("summary", "its showers are not fit for physics")
+        warnings.warn(f"{path} is a placeholder model: {summary}", PlaceholderModelWarning, stacklevel=3)
+    return generator

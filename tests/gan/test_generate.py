@@ -83,6 +83,7 @@ def test_shipped_model_generates_files_inspect_and_plot_accept(tmp_path):
     assert (tmp_path / "gan.png").stat().st_size > 10_000
 
 
+@pytest.mark.filterwarnings("ignore::fastsim_kernel.gan.generate.PlaceholderModelWarning")
 def test_load_generator_defaults_to_the_shipped_fixed_angle_model():
     generator = load_generator()
     assert generator.grid == (25, 25, 25)
@@ -118,3 +119,75 @@ def test_fast_form_generates_the_same_showers(trained_run):
     fast = load_generator(trained_run).generate([20.0, 45.0], math.pi / 2, seed=3)
     plain = load_generator(trained_run, fast=False).generate([20.0, 45.0], math.pi / 2, seed=3)
     np.testing.assert_allclose(fast.cells, plain.cells, rtol=1e-4, atol=1e-7)
+
+
+@pytest.fixture
+def untrained_folder(tmp_path):
+    """A model folder with the builder's initial weights (no card.json)."""
+    import keras
+
+    from fastsim_kernel.gan import GANConfig
+    from fastsim_kernel.gan.architectures import build_generator
+
+    keras.utils.set_random_seed(0)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    GANConfig.fixed(energy_range=(10.0, 100.0)).save(folder / "config.json")
+    build_generator(GANConfig.fixed()).save_weights(folder / "generator.weights.h5")
+    return folder
+
+
+PLACEHOLDER_CARD = {"name": "test model", "status": "placeholder", "summary": "random weights, do not use",
+                    "targets_passed": None, "targets_total": None, "grid": [25, 25, 25],
+                    "energy_gev": [10, 100], "theta_deg": [90, 90], "metrics": {}}
+
+
+def test_model_card_is_read_and_a_placeholder_warns(untrained_folder):
+    import json
+    import warnings
+
+    from fastsim_kernel.gan.generate import PlaceholderModelWarning
+
+    def load_and_warnings(folder):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            generator = load_generator(folder)
+        return generator, [str(w.message) for w in caught if w.category is PlaceholderModelWarning]
+
+    generator, warned = load_and_warnings(untrained_folder)
+    assert generator.card == {}
+    assert warned == []  # no card: no warning
+    (untrained_folder / "card.json").write_text(json.dumps(PLACEHOLDER_CARD))
+    generator, warned = load_and_warnings(untrained_folder)
+    assert generator.card == PLACEHOLDER_CARD
+    assert warned == [f"{untrained_folder} is a placeholder model: random weights, do not use"]
+    (untrained_folder / "card.json").write_text(json.dumps({**PLACEHOLDER_CARD, "status": "great"}))
+    with pytest.raises(FastsimError, match=r"card\.json: a model card needs a 'status'"):
+        load_generator(untrained_folder)
+    (untrained_folder / "card.json").write_text("{not json")
+    with pytest.raises(FastsimError, match="not a readable model card"):
+        load_generator(untrained_folder)
+
+
+def test_generate_cli_prints_the_placeholder_warning_on_stderr(untrained_folder, tmp_path):
+    import json
+
+    (untrained_folder / "card.json").write_text(json.dumps(PLACEHOLDER_CARD))
+    proc = fastsim("generate", "--model", str(untrained_folder), "--energy", "30", "--n", "2",
+                   "--out", str(tmp_path / "g.h5"))
+    assert "fastsim: warning:" in proc.stderr
+    assert "placeholder model: random weights, do not use" in proc.stderr
+    assert proc.stdout.strip() == f"wrote 2 showers (25x25x25) to {tmp_path / 'g.h5'}"
+
+
+@pytest.mark.filterwarnings("ignore::fastsim_kernel.gan.generate.PlaceholderModelWarning")
+def test_shipped_card_describes_the_shipped_model():
+    generator = load_generator()
+    card = generator.card
+    assert card["status"] in ("placeholder", "partial", "validated")
+    assert card["summary"]
+    assert tuple(card["grid"]) == generator.grid
+    assert card["energy_gev"] == pytest.approx(generator.energy_range, abs=0.5)
+    assert card["theta_deg"] == pytest.approx(np.degrees(generator.theta_range), abs=0.5)
+    if card["targets_total"] is not None:
+        assert 0 <= card["targets_passed"] <= card["targets_total"]
