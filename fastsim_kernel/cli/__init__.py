@@ -1,45 +1,93 @@
 """The ``fastsim`` command: one sub-command module per job, each a thin layer over the public API.
 
 Each module in ``COMMAND_MODULES`` exposes ``register(subparsers)`` and keeps its heavy imports inside the
-command functions, so ``fastsim --help`` stays fast. A ``FastsimError`` is printed as one line with exit
-status 2; Ctrl-C exits with 130 after the command has saved what it finished.
+command functions, so ``fastsim --help`` stays fast.
+
+The error promise lives in ``main``: every failure the user can cause and fix (a ``FastsimError``, a file
+that cannot be read or written, a file that is not UTF-8 or not JSON) is printed as ONE line on stderr with
+exit status 2. Anything else is a bug and keeps its traceback. Ctrl-C exits with 130 after the command has
+saved what it finished.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import json
 import sys
 
+from fastsim_kernel import __version__
 from fastsim_kernel.errors import FastsimError
 
 COMMAND_MODULES = ("data", "g4", "gan", "validation", "bench", "profiles", "hub")
 
+#: The sub-commands in the order of a user's work, each with an example (and what it does) for ``--help``.
+WORKFLOW = {
+    "simulate": ("fastsim simulate --n 1000 --out g4.h5", "Geant4 showers, 10-100 GeV, 60-120 deg"),
+    "inspect": ("fastsim inspect g4.h5", "N, ranges, sum/E and the layout assumed"),
+    "plot": ("fastsim plot g4.h5 --out fig.png", "the standard panel"),
+    "train": ("fastsim train --data g4.h5 --out runs/first", "a 3DGAN, checkpointed every epoch"),
+    "generate": ("fastsim generate --model runs/first --like g4.h5 --n 1000 --out gan.h5", "GAN showers"),
+    "reference": ("fastsim reference --out reference.h5", "held-out Geant4 validation points"),
+    "validate": ("fastsim validate --reference g4.h5 --candidate gan.h5 --out report/", "report/index.html"),
+    "bench": ("fastsim bench g4 --energies 10,50,100 --n 20", "speed figures"),
+    "profiles": ("fastsim profiles list", "the hub's profiles"),
+    "hub": ("fastsim hub", "what `make hub` runs"),
+    "doctor": ("fastsim doctor --need standard-physics,gpu", "what works here; exit 1 if a need is unmet"),
+}
+
+#: OS errors that are about the user's files and disks, not about the program.
+_FILE_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG,
+                errno.EISDIR, errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EIO}  # fmt: skip
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastsim", description="Fast calorimeter simulation toolkit.")
+    parser = argparse.ArgumentParser(
+        prog="fastsim",
+        description="Fast calorimeter simulation: Geant4 showers, the 3DGAN that replaces them, and the "
+        "validation between the two.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fastsim {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"fastsim_kernel.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"fastsim_kernel.cli.{name}":
-                raise
-            continue  # command group not part of this build
-        module.register(subparsers)
+        importlib.import_module(f"fastsim_kernel.cli.{name}").register(subparsers)
+    # list the sub-commands in workflow order, whatever order their modules registered them in
+    order = list(WORKFLOW)
+    subparsers._choices_actions.sort(key=lambda a: order.index(a.dest) if a.dest in order else len(order))
+    examples = [WORKFLOW[a.dest] for a in subparsers._choices_actions if a.dest in WORKFLOW]
+    parser.epilog = "examples, in workflow order:\n" + "\n".join(f"  {ex}\n      {note}" for ex, note in examples)
     return parser
+
+
+def user_error(err: BaseException) -> str | None:
+    """The one-line message for an expected failure, or None when ``err`` is a bug (keep its traceback)."""
+    if isinstance(err, FastsimError):
+        return str(err)
+    if isinstance(err, UnicodeDecodeError):
+        return f"a file is not UTF-8 text ({err.reason} at byte {err.start}); expected a UTF-8 text file"
+    if isinstance(err, json.JSONDecodeError):
+        return f"a file is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+    if isinstance(err, OSError) and (err.filename is not None or err.errno in _FILE_ERRNOS):
+        where = f"{err.filename}: " if err.filename is not None else ""
+        return f"{where}{err.strerror or err}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except FastsimError as err:
-        print(f"fastsim: error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("fastsim: interrupted; finished work was kept", file=sys.stderr)
         return 130
+    except (FastsimError, OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        message = user_error(err)
+        if message is None:
+            raise
+        print(f"fastsim: error: {' '.join(message.split())}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

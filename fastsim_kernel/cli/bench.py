@@ -9,12 +9,7 @@ def register(subparsers) -> None:
     bench = subparsers.add_parser("bench", help="benchmarks: Geant4 and GAN speed")
     kinds = bench.add_subparsers(dest="bench", required=True, metavar="KIND")
     for name in ("g4", "gan"):
-        try:
-            module = importlib.import_module(f"fastsim_kernel.bench.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"fastsim_kernel.bench.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"fastsim_kernel.bench.{name}")
         parser = kinds.add_parser(name, help=module.__doc__.splitlines()[0])
         module.add_arguments(parser)
         parser.set_defaults(func=module.run)

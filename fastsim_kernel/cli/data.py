@@ -7,11 +7,23 @@ from pathlib import Path
 
 import numpy as np
 
+UNITS = ("GeV", "MeV", "x50")
+
+
+def add_units_argument(parser: argparse.ArgumentParser) -> None:
+    """``--units``: how a shower file stores its cells, for files that do not say (every command reading showers)."""
+    parser.add_argument(
+        "--units", choices=UNITS, default=None,
+        help="cell units of files that do not state them: GeV, MeV or x50 (GeV x 50, as the public "
+        "variable-angle files); default: inferred from the layout and sum/E, or the file is refused",
+    )  # fmt: skip
+
 
 def register(subparsers) -> None:
     inspect = subparsers.add_parser("inspect", help="summarise a shower file (HDF5 or ROOT)")
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--chunk-size", type=int, default=2000, help="showers read at a time (default 2000)")
+    add_units_argument(inspect)
     inspect.set_defaults(func=run_inspect)
 
     plot = subparsers.add_parser("plot", help="render the standard panel of one or more shower files")
@@ -25,6 +37,7 @@ def register(subparsers) -> None:
         default="standard",
         help="standard: projections and observables; projections: the seed figure's x, y, z histograms",
     )
+    add_units_argument(plot)
     plot.set_defaults(func=run_plot)
 
     _register_doctor(subparsers)
@@ -32,8 +45,12 @@ def register(subparsers) -> None:
 
 def run_inspect(args: argparse.Namespace) -> int:
     from fastsim_kernel.data.summary import summarise
+    from fastsim_kernel.errors import FastsimError
 
-    print(summarise(args.file, chunk_size=args.chunk_size))
+    if args.chunk_size <= 0:
+        msg = f"--chunk-size must be > 0, got {args.chunk_size}"
+        raise FastsimError(msg)
+    print(summarise(args.file, chunk_size=args.chunk_size, units=args.units))
     return 0
 
 
@@ -49,7 +66,8 @@ def run_plot(args: argparse.Namespace) -> int:
     names = [path.stem for path in args.files]
     if len(set(names)) != len(names):  # same stems: number them so that no source hides another
         names = [f"{i + 1}: {path}" for i, path in enumerate(args.files)]
-    sources = {name: read_showers(path, stop=args.max_showers) for name, path in zip(names, args.files, strict=True)}
+    paths = zip(names, args.files, strict=True)
+    sources = {name: read_showers(path, stop=args.max_showers, units=args.units) for name, path in paths}
     make_figure = standard_panel if args.panel == "standard" else projection_figure
     save_figure(make_figure(sources, title=_title(sources)), out)
     print(f"wrote {out}")

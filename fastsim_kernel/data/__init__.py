@@ -6,12 +6,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from fastsim_kernel.data.hdf5 import count_hdf5, iter_hdf5, read_hdf5, write_hdf5
-from fastsim_kernel.data.root import count_root, iter_root, read_root, write_root
-from fastsim_kernel.data.showers import Showers, validate
+from fastsim_kernel.data.hdf5 import count_hdf5, iter_hdf5, read_hdf5, units_hdf5, write_hdf5
+from fastsim_kernel.data.root import count_root, iter_root, read_root, units_root, write_root
+from fastsim_kernel.data.showers import CELL_UNITS, Showers
 from fastsim_kernel.errors import FastsimError
 
-__all__ = ["Showers", "count_showers", "iter_showers", "read_showers", "validate", "write_showers"]
+__all__ = ["CELL_UNITS", "Showers", "assumed_units", "count_showers", "iter_showers", "read_showers", "write_showers"]
 
 _HDF5 = {".h5", ".hdf5"}
 _ROOT = {".root"}
@@ -27,22 +27,33 @@ def _format(path: str | os.PathLike) -> str:
     raise FastsimError(msg)
 
 
-def read_showers(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:
-    """Read showers from an HDF5 or ROOT file (by suffix), checking the data contract."""
+def read_showers(path: str | os.PathLike, *, start: int = 0, stop: int | None = None,
+                 units: str | None = None) -> Showers:
+    """Read showers from an HDF5 or ROOT file (by suffix), checking the data contract.
+
+    ``units`` states how the file stores its cells ("GeV", "MeV" or "x50"); by default they are
+    inferred from the layout and the evidence (see ``assumed_units``), or the file is refused.
+    """
     reader = read_hdf5 if _format(path) == "hdf5" else read_root
-    return reader(path, start=start, stop=stop)
+    return reader(path, start=start, stop=stop, units=units)
 
 
-def iter_showers(path: str | os.PathLike, *, chunk_size: int = 1000) -> Iterator[Showers]:
-    """Yield showers in chunks, for files larger than memory."""
+def iter_showers(path: str | os.PathLike, *, chunk_size: int = 1000, units: str | None = None) -> Iterator[Showers]:
+    """Yield showers in chunks, for files larger than memory (``units`` as in ``read_showers``)."""
     reader = iter_hdf5 if _format(path) == "hdf5" else iter_root
-    return reader(path, chunk_size=chunk_size)
+    return reader(path, chunk_size=chunk_size, units=units)
 
 
 def count_showers(path: str | os.PathLike) -> tuple[int, tuple[int, ...]]:
     """Return (N, grid) of a file without reading its cells."""
     counter = count_hdf5 if _format(path) == "hdf5" else count_root
     return counter(path)
+
+
+def assumed_units(path: str | os.PathLike, *, units: str | None = None) -> str:
+    """Which layout and cell units a read of ``path`` assumes, and on what evidence (one line)."""
+    describe = units_hdf5 if _format(path) == "hdf5" else units_root
+    return describe(path, units=units)
 
 
 def write_showers(showers: Showers, path: str | os.PathLike) -> Path:

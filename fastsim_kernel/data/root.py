@@ -1,7 +1,8 @@
 """ROOT files through uproot: a TTree ``showers`` with fixed-size array branches, readable by PyROOT.
 
 Branches: ``ECAL`` float[X][Y][Z] in GeV, ``energy`` float (GeV), ``theta`` float (rad). The provenance is
-stored beside the tree as a TObjString ``metadata`` holding JSON.
+stored beside the tree as a TObjString ``metadata`` holding JSON. The layout is ours, so the file states its
+units (GeV) unless the caller states others (``units="MeV"`` or ``"x50"``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import uproot
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata
+from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata, unit_factor
 from fastsim_kernel.errors import FastsimError
 
 TREE = "showers"
@@ -60,32 +61,40 @@ def _open_tree(path: Path):
     return f, tree, metadata
 
 
-def _to_showers(arrays: dict, metadata: dict, path: Path) -> Showers:
+def _to_showers(arrays: dict, metadata: dict, path: Path, factor: float) -> Showers:
     check_arrays(arrays["ECAL"], arrays["energy"], arrays["theta"], source=str(path))
-    showers = Showers(arrays["ECAL"], arrays["energy"], arrays["theta"], metadata)
+    cells = arrays["ECAL"] if factor == 1.0 else arrays["ECAL"] * np.float32(factor)
+    showers = Showers(cells, arrays["energy"], arrays["theta"], metadata)
     check_units(showers, source=str(path))
     return showers
 
 
-def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = None) -> Showers:
+def _factor(units: str | None) -> float:
+    return 1.0 if units is None else unit_factor(units)
+
+
+def read_root(path: str | os.PathLike, *, start: int = 0, stop: int | None = None,
+              units: str | None = None) -> Showers:
     """Read showers ``start:stop`` from a ROOT file written by ``write_root``."""
     path = Path(path)
+    factor = _factor(units)
     f, tree, metadata = _open_tree(path)
     with f:
         arrays = tree.arrays(["ECAL", "energy", "theta"], entry_start=start, entry_stop=stop, library="np")
-        return _to_showers(arrays, metadata, path)
+        return _to_showers(arrays, metadata, path, factor)
 
 
-def iter_root(path: str | os.PathLike, *, chunk_size: int = 1000) -> Iterator[Showers]:
+def iter_root(path: str | os.PathLike, *, chunk_size: int = 1000, units: str | None = None) -> Iterator[Showers]:
     """Yield showers in chunks of ``chunk_size`` entries."""
     if chunk_size <= 0:
         msg = f"chunk_size must be > 0, got {chunk_size}"
         raise FastsimError(msg)
     path = Path(path)
+    factor = _factor(units)
     f, tree, metadata = _open_tree(path)
     with f:
         for arrays in tree.iterate(["ECAL", "energy", "theta"], step_size=chunk_size, library="np"):
-            yield _to_showers(arrays, metadata, path)
+            yield _to_showers(arrays, metadata, path, factor)
 
 
 def count_root(path: str | os.PathLike) -> tuple[int, tuple[int, ...]]:
@@ -95,3 +104,13 @@ def count_root(path: str | os.PathLike) -> tuple[int, tuple[int, ...]]:
     with f:
         inner = tree["ECAL"].interpretation.inner_shape
         return int(tree.num_entries), tuple(int(d) for d in inner)
+
+
+def units_root(path: str | os.PathLike, *, units: str | None = None) -> str:
+    """The layout and cell units a read assumes."""
+    path = Path(path)
+    f, _, _ = _open_tree(path)
+    f.close()
+    if units is None:
+        return f"fastsim ROOT tree {TREE!r}: cells in GeV (stated by the layout)"
+    return f"fastsim ROOT tree {TREE!r}: cells scaled by {unit_factor(units):g} to GeV (stated: --units {units})"

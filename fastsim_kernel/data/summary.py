@@ -8,20 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
-from fastsim_kernel.data import count_showers, iter_showers
+from fastsim_kernel.data import assumed_units, count_showers, iter_showers
 
 
-def summarise(path: str | os.PathLike, *, chunk_size: int = 2000) -> str:
-    """Keys, shapes, N, energy and angle ranges, and sum/E statistics of one file, as printable text."""
+def summarise(path: str | os.PathLike, *, chunk_size: int = 2000, units: str | None = None) -> str:
+    """Keys, shapes, the layout and units assumed, N, energy and angle ranges, and sum/E statistics, as text."""
     path = Path(path)
     n, grid = count_showers(path)
+    assumed = assumed_units(path, units=units)
     energy, theta, frac, metadata = [], [], [], {}
-    for chunk in iter_showers(path, chunk_size=chunk_size):
+    for chunk in iter_showers(path, chunk_size=chunk_size, units=units):
         energy.append(chunk.energy)
         theta.append(chunk.theta)
         frac.append(chunk.cells.sum(axis=(1, 2, 3), dtype=np.float64) / chunk.energy)
         metadata = chunk.metadata
-    lines = [f"file      {path}", f"layout    {_layout(path)}", f"showers   {n}"]
+    lines = [f"file      {path}", f"layout    {_layout(path)}", f"assumed   {assumed}", f"showers   {n}"]
     lines.append(f"grid      {'x'.join(map(str, grid))}")
     if n:
         e, t, f = np.concatenate(energy), np.degrees(np.concatenate(theta)), np.concatenate(frac)

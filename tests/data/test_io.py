@@ -132,7 +132,7 @@ def test_unknown_suffix(tmp_path):
 
 
 def test_root_file_reads_in_pyroot_rdataframe(tmp_path, showers):
-    pytest.importorskip("ROOT", reason="the root extra is not installed")
+    # `make test` installs the root extra: a failing `import ROOT` is a failure here, never a skip
     path = write_showers(showers, tmp_path / "s.root")
     code = f"""
 import json, ROOT
@@ -169,3 +169,82 @@ def test_chunk_size_must_be_positive(tmp_path, showers, suffix):
     path = write_showers(showers, tmp_path / f"s{suffix}")
     with pytest.raises(FastsimError, match="chunk_size must be > 0, got 0"):
         list(iter_showers(path, chunk_size=0))
+
+
+# --- cell units: inferred from evidence, stated by the user, never rescaled silently ---------------------------
+
+
+def _public(path, cells, energy, theta, **extra):
+    """A file with the public 3DGAN keys and no fastsim_format attribute (units not stated)."""
+    return _hdf5(path, ECAL=cells, energy=energy, theta=theta, **extra)
+
+
+def _sum_over_e(showers):
+    return float(np.median(showers.cells.sum(axis=(1, 2, 3)) / showers.energy))
+
+
+def test_public_keys_with_cells_in_gev_are_not_divided_by_50(tmp_path, showers):
+    # the 50x bug: ECAL + energy + theta (and eta) in GeV were taken for the x50 layout, sum/E 0.0004
+    path = _public(tmp_path / "gev.h5", showers.cells, showers.energy, showers.theta, eta=np.zeros(len(showers)))
+    back = read_showers(path)
+    np.testing.assert_array_equal(back.cells, showers.cells)
+    assert 0.018 < _sum_over_e(back) < 0.022
+
+
+def test_inspect_says_which_layout_and_units_it_assumed(tmp_path, showers, capsys):
+    from fastsim_kernel.cli import main
+
+    path = _public(tmp_path / "x50.h5", showers.cells * 50, showers.energy, showers.theta,
+                   HCAL=np.zeros((len(showers), 2, 2, 2)))  # fmt: skip
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assumed = next(line for line in out.splitlines() if line.startswith("assumed"))
+    assert "public variable-angle layout (keys HCAL)" in assumed
+    assert "GeV x 50, divided by 50" in assumed
+    sum_line = next(line for line in out.splitlines() if line.startswith("sum/E"))
+    assert 0.018 < float(sum_line.split()[2]) < 0.022  # the mean, in GeV
+
+
+def test_x50_without_evidence_of_the_public_layout_is_refused(tmp_path, showers):
+    path = _public(tmp_path / "odd.h5", showers.cells * 50, showers.energy, showers.theta)
+    with pytest.raises(FastsimError, match=r"odd\.h5: 3DGAN keys does not state its cell units") as err:
+        read_showers(path)
+    assert "--units GeV, MeV or x50" in str(err.value)
+    back = read_showers(path, units="x50")  # stated by the user: read as asked
+    np.testing.assert_allclose(back.cells, showers.cells, rtol=1e-6)
+
+
+@pytest.mark.parametrize("factor", [1e-3, 1e3])
+def test_implausible_sum_over_e_is_refused_too_low_and_too_high(tmp_path, showers, factor):
+    path = _public(tmp_path / "bad.h5", showers.cells * factor, showers.energy, showers.theta)
+    with pytest.raises(FastsimError, match="is implausible for a sampling calorimeter"):
+        read_showers(path)
+
+
+def test_fixed_angle_layout_in_mev_is_refused_unless_stated(tmp_path, showers):
+    target = np.stack([np.full(len(showers), 11.0), showers.energy], axis=1)
+    path = _hdf5(tmp_path / "fixed_mev.h5", ECAL=showers.cells * 1000, target=target)
+    with pytest.raises(FastsimError, match="public fixed-angle layout"):
+        read_showers(path)
+    back = read_showers(path, units="MeV")
+    np.testing.assert_allclose(back.cells, showers.cells, rtol=1e-6)
+
+
+def test_units_fitting_both_gev_and_x50_are_refused_as_ambiguous(tmp_path, showers):
+    path = _public(tmp_path / "amb.h5", showers.cells * 10, showers.energy, showers.theta, eta=np.zeros(20))
+    with pytest.raises(FastsimError, match="fits several units"):  # 0.2 as GeV, 0.004 as x50
+        read_showers(path)
+
+
+def test_our_files_state_their_units_and_keep_low_sum_over_e(tmp_path, showers):
+    # pion-like showers deposit little (sum/E ~ 1e-4); our own files are read as written, not refused
+    faint = Showers(showers.cells * 0.005, showers.energy, showers.theta, {"particle": "pi-"})
+    back = read_showers(write_showers(faint, tmp_path / "pions.h5"))
+    np.testing.assert_array_equal(back.cells, faint.cells)
+    assert back.metadata == {"particle": "pi-"}
+
+
+def test_unknown_units_name_the_choices(tmp_path, showers):
+    path = write_showers(showers, tmp_path / "s.h5")
+    with pytest.raises(FastsimError, match="--units 'keV' is not known; expected one of GeV, MeV, x50"):
+        read_showers(path, units="keV")
