@@ -1,7 +1,13 @@
 """Physics observables and comparison metrics: pure numpy, no plotting, no I/O."""
 
 from fastsim_kernel.physics.metrics import (
+    bootstrap_interval,
     common_bins,
+    frechet_distance,
+    frechet_physics_distance,
+    gaussian_frechet_distance,
+    kernel_physics_distance,
+    polynomial_mmd,
     profile_separation_power,
     relative_error,
     sample_separation_power,
@@ -13,6 +19,7 @@ from fastsim_kernel.physics.observables import (
     hit_multiplicity,
     layer_barycentres,
     layer_energy,
+    layer_widths,
     max_position,
     measured_theta,
     moments,
@@ -24,14 +31,21 @@ from fastsim_kernel.physics.observables import (
 
 __all__ = [
     "HIT_THRESHOLD_GEV",
+    "bootstrap_interval",
     "cell_spectrum",
     "common_bins",
+    "frechet_distance",
+    "frechet_physics_distance",
+    "gaussian_frechet_distance",
     "hit_multiplicity",
+    "kernel_physics_distance",
     "layer_barycentres",
     "layer_energy",
+    "layer_widths",
     "max_position",
     "measured_theta",
     "moments",
+    "polynomial_mmd",
     "profile_separation_power",
     "projection",
     "relative_error",

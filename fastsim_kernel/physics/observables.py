@@ -102,6 +102,22 @@ def layer_barycentres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bx, by
 
 
+def layer_widths(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Energy-weighted RMS width in x and in y of every layer, in cells: (N, X, Y, Z) -> ((N, Z), (N, Z)).
+
+    The width is taken around the layer's own barycentre (``layer_barycentres``); empty layers give NaN.
+    """
+    ex = cells.sum(axis=2, dtype=np.float64)  # (N, X, Z)
+    ey = cells.sum(axis=1, dtype=np.float64)  # (N, Y, Z)
+    bx, by = layer_barycentres(cells)
+    x = np.arange(ex.shape[1], dtype=np.float64)[None, :, None]
+    y = np.arange(ey.shape[1], dtype=np.float64)[None, :, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_x = (ex * (x - bx[:, None, :]) ** 2).sum(axis=1) / ex.sum(axis=1)
+        var_y = (ey * (y - by[:, None, :]) ** 2).sum(axis=1) / ey.sum(axis=1)
+    return np.sqrt(np.maximum(var_x, 0.0)), np.sqrt(np.maximum(var_y, 0.0))
+
+
 def measured_theta(
     cells: np.ndarray,
     *,

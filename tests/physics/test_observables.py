@@ -85,3 +85,14 @@ def test_unknown_axis_is_named():
 def test_transverse_profile_conserves_energy():
     cells = gaussian_showers(4).cells
     np.testing.assert_allclose(physics.transverse_profile(cells).sum(axis=1), physics.total_energy(cells), rtol=1e-5)
+
+
+def test_layer_widths_by_hand():
+    cells = np.zeros((1, 7, 7, 3), np.float32)
+    cells[0, 2, 5, 0] = cells[0, 4, 5, 0] = 1.0  # layer 0: x at 2 and 4 (width 1), y all at 5 (width 0)
+    cells[0, 1, 1, 1], cells[0, 1, 4, 1] = 3.0, 1.0  # layer 1: y barycentre 1.75, RMS sqrt(3 * 0.75^2 + 2.25^2) / 2
+    width_x, width_y = physics.layer_widths(cells)
+    np.testing.assert_allclose(width_x[0, :2], [1.0, 0.0])
+    np.testing.assert_allclose(width_y[0, :2], [0.0, np.sqrt((3 * 0.75**2 + 2.25**2) / 4)])
+    assert np.isnan(width_x[0, 2])
+    assert np.isnan(width_y[0, 2])
