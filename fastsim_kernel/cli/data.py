@@ -75,14 +75,31 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def _register_doctor(subparsers) -> None:
-    doctor = subparsers.add_parser("doctor", help="report what this environment can do")
+    from fastsim_kernel.doctor import CAPABILITY_NAMES
+
+    doctor = subparsers.add_parser(
+        "doctor", help="report what this environment can do",
+        description="What works here, what does not and what to install: packages, Geant4 physics, the GPUs "
+        "TensorFlow sees, the usable CPU cores, tools. With --need, exit 1 when a needed capability is missing.",
+    )  # fmt: skip
+    doctor.add_argument("--need", default="", metavar="LIST",
+                        help=f"comma-separated capabilities that must work: {','.join(CAPABILITY_NAMES)}")
     doctor.set_defaults(func=run_doctor)
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    from fastsim_kernel.doctor import format_report, report
+    import sys
 
-    print(format_report(report()))
+    from fastsim_kernel.doctor import capabilities, check, format_report, report
+
+    needs = [name.strip() for name in args.need.split(",") if name.strip()]
+    check(needs, [])  # unknown names: one line, before the slow look-around
+    found = capabilities()
+    print(format_report(report(), found))
+    missing = check(needs, found)
+    if missing:
+        print(f"fastsim: doctor: missing {', '.join(c.name for c in missing)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     )
     sim.add_argument("--n", type=int, required=True, help="number of showers")
     sim.add_argument("--out", type=Path, required=True, help="output file: .h5/.hdf5 (HDF5) or .root")
-    sim.add_argument("--energy", default="10:200", help="primary energy in GeV: LOW:HIGH or one value (default 10:200)")
+    sim.add_argument("--energy", default="10:100", help="primary energy in GeV: LOW:HIGH or one value (default 10:100)")
     sim.add_argument("--theta", default="60:120", help="polar angle in degrees: LOW:HIGH or one value, 90 = normal "
                      "incidence (default 60:120)")  # fmt: skip
     sim.add_argument("--grid", default="25x25x25", help="cell grid: 25x25x25 or 51x51x25 (default 25x25x25)")
@@ -24,7 +24,8 @@ def register(subparsers) -> None:
     sim.add_argument("--physics", default="auto", help="auto (default), standard (needs the Geant4 datasets) "
                      "or datafree")  # fmt: skip
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    sim.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
+    sim.add_argument("--workers", type=int, default=None,
+                     help="worker processes (default: the CPU cores this process may use, cgroup limit included)")
     sim.add_argument("--chunk-size", type=int, default=None, help="showers per saved chunk (default: automatic)")
     mode = sim.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="complete an interrupted run of the same settings")

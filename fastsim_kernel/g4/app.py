@@ -97,13 +97,12 @@ class DataFreeEm(g4.G4VPhysicsConstructor):
     def __init__(self, library: Path) -> None:
         super().__init__("fastsim-datafree-em")
         self.library = ctypes.CDLL(str(library))
-        self.registered = 0
 
     def ConstructParticle(self) -> None:
         pass
 
     def ConstructProcess(self) -> None:
-        self.registered = int(self.library.fastsim_datafree_construct_process())
+        self.library.fastsim_datafree_construct_process()
 
 
 class DataFreePhysics(g4.G4VModularPhysicsList):

@@ -140,7 +140,7 @@ class GunConfig:
     """
 
     particle: str = "e-"
-    energy_gev: tuple[float, float] = (10.0, 200.0)
+    energy_gev: tuple[float, float] = (10.0, 100.0)
     spectrum: str = "flat"
     theta_deg: tuple[float, float] = (60.0, 120.0)
 

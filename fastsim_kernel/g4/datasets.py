@@ -70,18 +70,36 @@ def find_datasets(environ: dict[str, str] | None = None) -> str | None:
     return None
 
 
+def physics_status(environ: dict[str, str] | None = None) -> tuple[str, str]:
+    """The physics list "auto" picks here ("standard" or "datafree") and why, in words.
+
+    The one decision about standard physics: ``simulate`` (through ``resolve_physics``), ``fastsim doctor``
+    and the notebooks' device cell all ask this function.
+    """
+    found = find_datasets(environ)
+    if found:
+        return "standard", f"FTFP_BERT with the Geant4 datasets in {found}"
+    return "datafree", f"{_no_datasets(environ)}: the EM models that need no data files, no hadronic physics"
+
+
+def _no_datasets(environ: dict[str, str] | None) -> str:
+    data_dir = (os.environ if environ is None else environ).get("GEANT4_DATA_DIR")
+    where = f"GEANT4_DATA_DIR={data_dir} holds no G4EMLOW dataset" if data_dir else "GEANT4_DATA_DIR is unset"
+    return f"no Geant4 datasets ({where})"
+
+
 def resolve_physics(physics: str, environ: dict[str, str] | None = None) -> str:
     """Map "auto" to "standard" when datasets are installed and "datafree" otherwise; check the others."""
     if physics not in PHYSICS_MODES:
         msg = f"unknown physics {physics!r}: expected one of {', '.join(PHYSICS_MODES)}"
         raise FastsimError(msg)
-    found = find_datasets(environ)
+    available, _ = physics_status(environ)
     if physics == "auto":
-        return "standard" if found else "datafree"
-    if physics == "standard" and not found:
+        return available
+    if physics == "standard" and available != "standard":
         msg = (
-            "physics 'standard' needs the Geant4 datasets, which are not installed: set GEANT4_DATA_DIR "
-            "to the folder holding them (G4EMLOW, PhotonEvaporation, ...) or use --physics datafree"
+            f"physics 'standard' needs the Geant4 datasets: {_no_datasets(environ)}; set GEANT4_DATA_DIR to the "
+            "folder holding them (G4EMLOW, PhotonEvaporation, ...) or use --physics datafree"
         )
         raise FastsimError(msg)
     return physics

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,10 @@ import numpy as np
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.g4 import build, datasets, worker
 from fastsim_kernel.g4.config import GeometryConfig, GunConfig
+from fastsim_kernel.system import usable_cpus
 
 #: Seed words per event for Geant4's MixMax engine.
 SEED_WORDS = 4
-
-
-def default_workers() -> int:
-    """Every core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +124,9 @@ def make_plan(n: int, *, grid, energy, theta, particle, spectrum, physics, seed,
 
 
 def check_workers(workers: int | None) -> int:
+    """The worker count: the given one, checked, or the CPU cores this process may use (cgroup limit included)."""
     if workers is None:
-        return default_workers()
+        return usable_cpus()
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         msg = f"workers must be a positive number of processes, got {workers!r}"
         raise FastsimError(msg)

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +31,7 @@ def simulate(
     n: int,
     *,
     grid: str | Sequence[int] = "25x25x25",
-    energy: float | str | Sequence[float] = (10.0, 200.0),
+    energy: float | str | Sequence[float] = (10.0, 100.0),
     theta: float | str | Sequence[float] = (60.0, 120.0),
     particle: str = "e-",
     spectrum: str = "flat",
@@ -40,16 +42,19 @@ def simulate(
 ) -> Showers:
     """Simulate ``n`` showers with Geant4 in worker processes and return them in memory.
 
+    The defaults (25x25x25, 10-100 GeV, 60-120 deg) are the conditions the shipped model covers.
+
     Args:
         n: number of showers.
         grid: cell grid "25x25x25" (fixed angle) or "51x51x25" (variable angle), or an (X, Y, Z) tuple.
-        energy: primary energy in GeV: a value or a (low, high) range within 2-500 ("10:200" works too).
+        energy: primary energy in GeV: a value or a (low, high) range within 2-500 ("10:100" works too).
         theta: polar angle in degrees: a value or a (low, high) range inside (0, 180); 90 = normal incidence.
         particle: "e-", "gamma" or "pi-".
         spectrum: "flat" (uniform energy) or "log" (uniform log energy).
         physics: "auto" (standard when the Geant4 datasets are installed, else datafree), "standard", "datafree".
         seed: the same seed gives the same showers, whatever the number of workers.
-        workers: worker processes (default: every core). Geant4 always runs in workers, never here.
+        workers: worker processes (default: the CPU cores this process may use, cgroup limit included).
+            Geant4 always runs in workers, never here.
         progress: show a progress bar.
 
     Returns:
@@ -71,29 +76,18 @@ def simulate(
     return Showers(cells, energy_gev, np.radians(theta_deg), metadata)
 
 
-def simulate_to_file(
-    out: str | os.PathLike,
-    n: int,
-    *,
-    grid: str | Sequence[int] = "25x25x25",
-    energy: float | str | Sequence[float] = (10.0, 200.0),
-    theta: float | str | Sequence[float] = (60.0, 120.0),
-    particle: str = "e-",
-    spectrum: str = "flat",
-    physics: str = "auto",
-    seed: int = 0,
-    workers: int | None = None,
-    progress: bool = True,
-    chunk_size: int | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-) -> Path:
+def simulate_to_file(out: str | os.PathLike, n: int, *, chunk_size: int | None = None, resume: bool = False,
+                     overwrite: bool = False, **options: Any) -> Path:  # fmt: skip
     """Simulate ``n`` showers into ``out`` (HDF5, or ROOT when it ends in .root), resumably.
 
-    The options are those of ``simulate``, plus:
+    Args:
+        out: the output file (.h5, .hdf5 or .root).
+        n: number of showers.
         chunk_size: showers per chunk file (default: about 8 chunks per worker, at most 100).
         resume: complete an interrupted run of the same settings (reusing its finished chunks).
         overwrite: replace an existing output and discard an unfinished run.
+        options: those of ``simulate`` (grid, energy, theta, particle, spectrum, physics, seed, workers,
+            progress), with the same defaults.
 
     Returns:
         The path of the finished file.
@@ -106,9 +100,9 @@ def simulate_to_file(
         msg = "choose one of resume and overwrite"
         raise FastsimError(msg)
     check_output_path(out, overwrite=True)  # the folder must exist
-    count = check_workers(workers)
-    plan = make_plan(n, grid=grid, energy=energy, theta=theta, particle=particle, spectrum=spectrum,
-                     physics=physics, seed=seed, chunk_size=chunk_size, workers=count)  # fmt: skip
+    settings = _options(options)
+    count, progress = check_workers(settings.pop("workers")), settings.pop("progress")
+    plan = make_plan(n, chunk_size=chunk_size, workers=count, **settings)
     parts = out.with_name(out.name + ".parts")
     if resume and out.exists() and not parts.exists():
         return _already_complete(out, plan)
@@ -132,6 +126,17 @@ def simulate_to_file(
     return out
 
 
+def _options(given: dict[str, Any]) -> dict[str, Any]:
+    """The options of ``simulate`` (its one signature, with its defaults), taken from ``given``."""
+    parameters = inspect.signature(simulate).parameters
+    defaults = {name: p.default for name, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        msg = f"unknown simulation options {unknown}; expected some of {sorted(defaults)}"
+        raise TypeError(msg)
+    return {**defaults, **given}
+
+
 def _run_chunks(plan: Plan, parts: Path, *, skip: set[int], initial: int, workers: int, progress: bool) -> None:
     """Simulate the chunks not in ``skip``; each worker writes its finished chunks into ``parts``."""
     tasks = plan.tasks(skip=skip, folder=parts, metadata=plan.metadata())
@@ -151,7 +156,7 @@ def _prepare_parts(parts: Path, plan: Plan, *, resume: bool) -> Plan:
     """Create the chunk folder with its manifest, or check (on resume) that it matches this run."""
     manifest = parts / _MANIFEST
     if resume and manifest.exists():
-        saved = json.loads(manifest.read_text())
+        saved = _read_manifest(manifest)
         wanted = plan.manifest()
         keys = ("n", "geometry", "physics", "particle", "spectrum", "energy_gev", "theta_deg", "seed")
         differ = [k for k in keys if saved.get(k) != wanted.get(k)]
@@ -167,6 +172,21 @@ def _prepare_parts(parts: Path, plan: Plan, *, resume: bool) -> Plan:
     with atomic_path(manifest) as tmp:
         tmp.write_text(json.dumps(plan.manifest(), indent=1, sort_keys=True))
     return plan
+
+
+def _read_manifest(manifest: Path) -> dict[str, Any]:
+    """The settings of an interrupted run, or one line saying that they cannot be read."""
+    try:
+        saved = json.loads(manifest.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        saved = err
+    if not isinstance(saved, dict) or not isinstance(saved.get("chunk_size"), int) or saved["chunk_size"] < 1:
+        msg = (
+            f"cannot resume: {manifest} is corrupt (expected the JSON settings of the run with a positive"
+            " chunk_size); rerun with --overwrite to start over"
+        )
+        raise FastsimError(msg)
+    return saved
 
 
 def _assemble(parts: Path, plan: Plan, out: Path) -> None:

@@ -194,3 +194,43 @@ def test_a_dying_worker_gives_one_line_and_no_leftovers(capsys, tmp_path, monkey
 )
 def test_bench_bad_input_is_one_line(capsys, args, message):
     assert message in _one_line_error(capsys, ["bench", "g4", *args])
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe garbage", b"[]", b'{"chunk_size": "2"}'])
+def test_resume_with_a_corrupt_manifest_is_one_line(capsys, tmp_path, content):
+    parts = tmp_path / "g4.h5.parts"
+    parts.mkdir()
+    (parts / "manifest.json").write_bytes(content)
+    err = _one_line_error(capsys, ["simulate", "--n", "4", "--physics", "datafree", "--out", str(tmp_path / "g4.h5"),
+                                   "--resume"])  # fmt: skip
+    assert f"cannot resume: {parts / 'manifest.json'} is corrupt" in err
+    assert "--overwrite" in err
+
+
+def test_workers_default_to_the_cgroup_limit_not_the_node(monkeypatch):
+    import fastsim_kernel.system
+    from fastsim_kernel.g4.plan import check_workers
+
+    monkeypatch.setattr(fastsim_kernel.system.os, "sched_getaffinity", lambda pid: set(range(64)))  # a big node
+    monkeypatch.setattr(fastsim_kernel.system, "cgroup_cpu_limit", lambda root=None: 1.5)  # limits.cpu: 1500m
+    assert check_workers(None) == 2
+    assert check_workers(5) == 5  # an explicit count is kept
+
+
+def test_simulate_and_simulate_to_file_share_the_defaults_of_the_shipped_model(tmp_path):
+    # the shipped model covers 25x25x25, 10-100 GeV, 60-120 deg (issue 10): every entry point defaults to that
+    from fastsim_kernel.g4 import simulate_to_file
+
+    expected = {"grid": "25x25x25", "energy_gev": [10.0, 100.0], "theta_deg": [60.0, 120.0]}
+    cli = tmp_path / "cli.h5"
+    proc = subprocess.run([sys.executable, "-c", _MAIN, "simulate", "--n", "1", "--workers", "1", "--quiet",
+                           "--out", str(cli)], capture_output=True, text=True, env={**os.environ, "CI": "true"},
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    api = simulate_to_file(tmp_path / "api.h5", 1, workers=1, progress=False)
+    for path in (cli, api):
+        metadata = read_showers(path).metadata
+        found = {"grid": metadata["geometry"]["grid"], **{k: metadata[k] for k in ("energy_gev", "theta_deg")}}
+        assert found == expected
+    with pytest.raises(TypeError, match=r"unknown simulation options \['energies'\]"):
+        simulate_to_file(tmp_path / "x.h5", 1, energies=(10, 20))
