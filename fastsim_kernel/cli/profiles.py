@@ -7,6 +7,7 @@ ClusterTrainingRuntime) that run the fastsim image of config.yaml, for ``kubectl
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from fastsim_kernel.errors import FastsimError
 
@@ -30,16 +31,19 @@ def register(subparsers) -> None:
         help="a profile option choice, e.g. gpu=mig-1g-10gb (repeatable; default: each option's default)",
     )
     manifest.add_argument("--user", default="jovyan", help="user name the pod is built for (default: jovyan)")
+    _add_chart(manifest)
     manifest.set_defaults(func=run_manifest)
 
     checking = commands.add_parser("check", help="validate config.yaml; exit 2 naming the profile and key")
     _add_config(checking)
+    _add_chart(checking)
     checking.add_argument(
-        "--chart",
+        "--schema",
         default=None,
-        metavar="DIR",
-        help="also validate the chart keys against DIR/values.schema.json (default: helm/fastsim-hub "
-        "next to the config file, when it exists)",
+        metavar="FILE",
+        help="z2jh values schema (values.schema.json or .yaml, with the chart's values.yaml beside it) to "
+        "validate the jupyterhub: values with (default: the z2jh chart in DIR/charts/ once "
+        "`helm dependency update` has run)",
     )
     checking.set_defaults(func=run_check)
 
@@ -85,6 +89,25 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_chart(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--chart",
+        default=None,
+        metavar="DIR",
+        help="the fastsim-hub chart whose hub files and schema apply (default: helm/fastsim-hub next to the "
+        "config file)",
+    )
+
+
+def _chart(args: argparse.Namespace, config) -> Path:
+    """The chart folder: --chart, else helm/fastsim-hub next to the config file."""
+    chart = Path(args.chart) if args.chart else Path(config).parent / "helm" / "fastsim-hub"
+    if not (chart / "values.schema.json").is_file():
+        msg = f"--chart {str(chart)!r}: no values.schema.json there (expected the fastsim-hub chart folder)"
+        raise FastsimError(msg)
+    return chart
+
+
 def parse_options(pairs: list[str]) -> dict[str, str]:
     """``["gpu=full"]`` -> ``{"gpu": "full"}``; a pair without '=' is a user error."""
     options: dict[str, str] = {}
@@ -116,34 +139,38 @@ def run_list(args: argparse.Namespace) -> int:
 def run_manifest(args: argparse.Namespace) -> int:
     import yaml
 
-    from fastsim_kernel.platform import check_or_raise, load_values, pod_manifest
+    from fastsim_kernel.platform import check_or_raise, find_config, load_values, pod_manifest
 
-    values = load_values(args.config)
-    check_or_raise(values)
-    pod = pod_manifest(values, args.profile, parse_options(args.option), user=args.user)
+    path = find_config(args.config)
+    values = load_values(path)
+    chart = _chart(args, path)
+    check_or_raise(values, chart=chart)
+    pod = pod_manifest(values, args.profile, parse_options(args.option), user=args.user, chart=chart)
     print(yaml.safe_dump(pod, sort_keys=False), end="")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    import sys
 
     from fastsim_kernel.platform import check, find_config, load_values, profile_list
-    from fastsim_kernel.platform.checks import check_chart_values
+    from fastsim_kernel.platform.checks import check_chart_values, check_z2jh_values, read_z2jh_schema, z2jh_schema
 
     path = find_config(args.config)
     values = load_values(path)
-    problems = check(values)
-    chart = Path(args.chart) if args.chart else path.parent / "helm" / "fastsim-hub"
-    if args.chart and not (chart / "values.schema.json").is_file():
-        raise FastsimError(f"--chart {str(chart)!r}: no values.schema.json there (expected the fastsim-hub chart)")
-    checked_chart = (chart / "values.schema.json").is_file()
-    if checked_chart:
-        problems += check_chart_values(values, chart)
+    chart = _chart(args, path)
+    problems = check(values, chart=chart) + check_chart_values(values, chart)
+    z2jh = read_z2jh_schema(Path(args.schema)) if args.schema else z2jh_schema(chart)
+    if z2jh is not None:
+        problems += check_z2jh_values(values, *z2jh)
     if problems:
         raise FastsimError(f"{path}: " + "; ".join(problems))
-    suffix = f", chart values OK against {chart / 'values.schema.json'}" if checked_chart else ""
-    print(f"{path}: {len(profile_list(values))} profiles OK{suffix}")
+    print(f"{path}: {len(profile_list(values))} profiles OK, chart values OK against {chart / 'values.schema.json'}")
+    if z2jh is None:
+        print(f"{path}: the jupyterhub: values were NOT checked against z2jh's schema: run `helm dependency update "
+              f"{chart}` or pass --schema FILE", file=sys.stderr)  # fmt: skip
+    else:
+        print(f"{path}: jupyterhub: values OK against z2jh's schema ({args.schema or chart / 'charts'})")
     return 0
 
 

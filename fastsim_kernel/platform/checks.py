@@ -2,39 +2,62 @@
 
 What is checked, and why (each is a frequent failure of public deployments):
 
+- the ``jupyterhub:`` values against z2jh's own values schema, merged over its defaults as helm does
+  (``check_z2jh_values``; a misspelled z2jh key fails) and the chart's own keys against
+  helm/fastsim-hub/values.schema.json (``check_chart_values``);
 - every ``kubespawner_override`` key, in profiles and option choices, is a real KubeSpawner trait
-  (KubeSpawner silently ignores unknown keys);
-- every profile option has choices, exactly one default at most, and every choice carries an override;
+  (KubeSpawner silently ignores unknown keys); ``volumes``/``volume_mounts`` are dicts keyed by name (a list
+  would replace z2jh's home volume); an override of ``tolerations`` keeps the chart's default tolerations;
+- every profile option has choices, one default at most, a display name per choice;
 - every image is pinned to a tag other than ``latest`` (or a digest);
-- an override of ``tolerations`` keeps the chart's default tolerations (lists replace, they do not merge),
-  and an override of ``volumes``/``volume_mounts`` keeps the home volume;
-- every GPU profile, for every choice: asks for exactly one GPU resource, tolerates the ``nvidia.com/gpu``
-  taint, is placed on GPU nodes, sets ``NVIDIA_DRIVER_CAPABILITIES`` and mounts a memory-backed /dev/shm;
-- mounts of the shared dataset volume are read-only;
+- every GPU profile, for every choice the hub offers (MIG slices included): asks for exactly one GPU
+  resource, tolerates the ``nvidia.com/gpu`` taint, sets ``NVIDIA_DRIVER_CAPABILITIES`` and mounts a
+  memory-backed /dev/shm; MIG slices exist on the configured GPU model;
+- every claim a profile mounts is one the chart creates (or listed in ``custom.fastsim.existingClaims``),
+  and the shared dataset is mounted read-only;
+- every pod the hub would make passes Pod Security "restricted" (``restricted_problems``);
 - ``custom.fastsim`` names only existing profiles and lists exactly the GPU profiles;
-- ``hub.config`` sets only real traits of the classes it names (where their package is installed), the
-  authenticator is a real one and ``allow_all`` is not switched on (no open access).
+- ``hub.config`` sets only real traits of the classes it names, the authenticator is a real one,
+  ``allow_all`` is off; the hub-files checksum annotation matches the chart's hub files.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
+import hashlib
 import importlib
 import importlib.util
+import json
 import re
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastsim_kernel._extras import require
 from fastsim_kernel.errors import FastsimError
-from fastsim_kernel.platform.values import fastsim_settings, get_value, hub_values, profile_list
-from fastsim_kernel.platform.z2jh import spawner_traits
+from fastsim_kernel.platform.profiles import default_choice, merge_overrides
+from fastsim_kernel.platform.spawner import DEFAULT_CHART, HUB_FILES, offered_profiles, pod_manifest
+from fastsim_kernel.platform.values import coalesce, fastsim_settings, get_value, hub_values, profile_list
+from fastsim_kernel.platform.z2jh import hub_config_traits, spawner_traits
 
 GPU_RESOURCE = re.compile(r"^nvidia\.com/(gpu|mig-[0-9a-z.]+)$")
 SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 GPU_TAINT = "nvidia.com/gpu"
+CHECKSUM_ANNOTATION = "fastsim-hub/hub-files-checksum"
+# MIG profiles per GPU model with 7 compute slices (NVIDIA Multi-Instance GPU User Guide, "Supported MIG
+# Profiles": https://docs.nvidia.com/datacenter/tesla/mig-user-guide/); the device plugin's mixed strategy
+# advertises each as the resource nvidia.com/mig-<profile>.
+MIG_SLICES = {
+    "A100-40GB": ("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb"),
+    "A100-80GB": ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+    "H100-80GB": ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
+    "H100-94GB": ("1g.12gb", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb"),
+    "H200-141GB": ("1g.18gb", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb"),
+}
+# Pod Security Standards, "restricted" (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
+RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                           "projected", "secret"}
 # hub.config sections whose trait names can be checked: class name -> (module, class)
 HUB_CLASSES = {
     "JupyterHub": ("jupyterhub.app", "JupyterHub"),
@@ -55,41 +78,47 @@ def kubespawner_traits() -> set[str]:
     return set(KubeSpawner.class_trait_names(config=True))
 
 
-def check(values: dict[str, Any]) -> list[str]:
-    """All problems found in ``values`` (the whole config.yaml document); an empty list means valid."""
-    problems: list[str] = []
+def check(values: dict[str, Any], *, chart: Path = DEFAULT_CHART) -> list[str]:
+    """All problems found in ``values`` (the whole config.yaml document) with the hub files of ``chart``;
+    an empty list means valid. The z2jh and chart schemas are checked separately (``check_z2jh_values``,
+    ``check_chart_values``)."""
     try:
         profiles = profile_list(values)
     except FastsimError as err:
         return [str(err)]
     if not profiles:
         return ["jupyterhub.singleuser.profileList is empty: define at least one profile"]
-    base = spawner_traits(hub_values(values))
+    hub = hub_values(values)
+    base = spawner_traits(hub) | hub_config_traits(hub)
     traits = kubespawner_traits()
-    problems += _check_default_image(values)
+    problems = _check_default_image(hub)
     slugs = [p.get("slug") for p in profiles]
     for index, profile in enumerate(profiles):
         problems += _check_profile(profile, index, base=base, traits=traits, slugs=slugs)
     problems += _check_custom(values, profiles)
-    problems += _check_hub_config(values)
+    problems += _check_hub_config(hub)
+    problems += _check_checksum(hub, chart)
+    if problems:
+        return problems  # the offered profiles and pods below need a config without the problems above
+    claims = chart_claims(values)
+    for profile in offered_profiles(values, chart):
+        problems += _check_offered(values, profile, base, claims, chart)
     return problems
 
 
-def check_or_raise(values: dict[str, Any]) -> None:
+def check_or_raise(values: dict[str, Any], *, chart: Path = DEFAULT_CHART) -> None:
     """Raise one FastsimError listing every problem (separated by '; ') when ``check`` finds any."""
-    problems = check(values)
+    problems = check(values, chart=chart)
     if problems:
         raise FastsimError("; ".join(problems))
 
 
-def _check_default_image(values: dict[str, Any]) -> list[str]:
-    hub = hub_values(values)
+def _check_default_image(hub: dict[str, Any]) -> list[str]:
     name = get_value(hub, "singleuser.image.name")
     if not name:
         return []
     tag = get_value(hub, "singleuser.image.tag")
-    image = f"{name}:{tag}" if tag else name
-    problem = _image_problem(image)
+    problem = _image_problem(f"{name}:{tag}" if tag else name)
     return [f"jupyterhub.singleuser.image: {problem}"] if problem else []
 
 
@@ -116,18 +145,19 @@ def _overrides(profile: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield where, (choice or {}).get("kubespawner_override") or {}
 
 
+def _name(profile: dict[str, Any], index: int) -> str:
+    slug = profile.get("slug")
+    return f"profile {slug!r}" if slug else f"profile #{index}"
+
+
 def _check_profile(
     profile: dict[str, Any], index: int, *, base: dict[str, Any], traits: set[str], slugs: list[Any]
 ) -> list[str]:
-    slug = profile.get("slug")
-    name = f"profile {slug!r}" if slug else f"profile #{index}"
-    problems = [f"{name}: {p}" for p in _check_identity(profile, slug, slugs)]
+    name = _name(profile, index)
+    problems = [f"{name}: {p}" for p in _check_identity(profile, profile.get("slug"), slugs)]
     for where, override in _overrides(profile):
         problems += [f"{name}: {where}.{p}" for p in _check_override(override, base=base, traits=traits)]
     problems += [f"{name}: {p}" for p in _check_options(profile)]
-    if not problems and is_gpu_profile(profile):
-        for choice_label, effective in effective_variants(profile, base):
-            problems += [f"{name}{choice_label}: {p}" for p in _check_gpu(effective, base)]
     return problems
 
 
@@ -146,9 +176,9 @@ def _check_identity(profile: dict[str, Any], slug: Any, slugs: list[Any]) -> lis
 
 
 def _check_override(override: dict[str, Any], *, base: dict[str, Any], traits: set[str]) -> list[str]:
-    problems = []
     if not isinstance(override, dict):
         return [f"must be a mapping of KubeSpawner traits, got {type(override).__name__}"]
+    problems = []
     for key, value in override.items():
         if key not in traits:
             close = difflib.get_close_matches(key, sorted(traits), n=1)
@@ -163,10 +193,9 @@ def _check_override(override: dict[str, Any], *, base: dict[str, Any], traits: s
             problems.append(f"tolerations: the list replaces the chart defaults and must repeat them; missing {keys}")
     for key in ("volumes", "volume_mounts"):
         if isinstance(override.get(key), list):
-            names = {v.get("name") for v in override[key] if isinstance(v, dict)}
-            lost = sorted({v["name"] for v in base.get(key, [])} - names)
-            if lost:
-                problems.append(f"{key}: the list replaces the home volume; it must repeat {lost}")
+            problems.append(
+                f"{key}: a list replaces z2jh's {key} (the home volume); give a mapping keyed by volume name"
+            )
     return problems
 
 
@@ -187,46 +216,21 @@ def _check_options(profile: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _apply(target: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """KubeSpawner's override rule: a dict merges into a dict trait (None deletes a key); others replace."""
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge_dict(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
+Variant = tuple[dict[str, str], dict[str, Any]]
 
 
-def _merge_dict(target: dict[str, Any], update: dict[str, Any]) -> None:
-    for key, value in update.items():
-        if value is None:
-            target.pop(key, None)
-        elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge_dict(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-
-
-def effective_variants(profile: dict[str, Any], base: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(label, effective traits) for every choice of every option (others at their default), or the profile."""
+def effective_variants(profile: dict[str, Any], base: dict[str, Any]) -> Iterator[Variant]:
+    """(options, effective traits) for the default choices and for every other choice of every option."""
     options = profile.get("profile_options") or {}
-    defaults = {name: _default_choice(option) for name, option in options.items()}
-    variants = [(name, choice) for name, option in options.items() for choice in option["choices"]] or [None]
-    for variant in variants:
-        selected = dict(defaults)
-        label = ""
-        if variant is not None:
-            selected[variant[0]] = variant[1]
-            label = f" option {variant[0]}={variant[1]}"
-        traits = _apply(copy.deepcopy(base), profile.get("kubespawner_override") or {})
+    defaults = {name: default_choice(option) for name, option in options.items()}
+    variants = [dict(defaults)]
+    for name, option in options.items():
+        variants += [defaults | {name: choice} for choice in option["choices"] if choice != defaults[name]]
+    for selected in variants:
+        traits = merge_overrides(base, profile.get("kubespawner_override") or {})
         for name, choice in selected.items():
-            _apply(traits, options[name]["choices"][choice].get("kubespawner_override") or {})
-        yield label, traits
-
-
-def _default_choice(option: dict[str, Any]) -> str:
-    choices = option["choices"]
-    return next((name for name, spec in choices.items() if (spec or {}).get("default")), next(iter(choices)))
+            traits = merge_overrides(traits, options[name]["choices"][choice].get("kubespawner_override") or {})
+        yield selected, traits
 
 
 def _gpu_requests(traits: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +241,24 @@ def _gpu_requests(traits: dict[str, Any]) -> dict[str, Any]:
 def is_gpu_profile(profile: dict[str, Any]) -> bool:
     """Whether the profile, or any of its option choices, asks for an NVIDIA GPU or MIG resource."""
     return any(_gpu_requests(override) for _, override in _overrides(profile))
+
+
+def _check_offered(
+    values: dict[str, Any], profile: dict[str, Any], base: dict[str, Any], claims: set[str], chart: Path
+) -> list[str]:
+    """Checks of a profile as the hub offers it, for every choice: GPU settings, claims, Pod Security."""
+    problems = []
+    gpu = is_gpu_profile(profile)
+    dataset_claim = get_value(fastsim_settings(values), "datasets.claimName")
+    for options, traits in effective_variants(profile, base):
+        label = "".join(f" option {name}={choice}" for name, choice in options.items() if len(options) > 0)
+        name = f"profile {profile.get('slug')!r}{label}"
+        if gpu:
+            problems += [f"{name}: {p}" for p in _check_gpu(traits, base)]
+        problems += [f"{name}: {p}" for p in _check_claims(traits, claims, dataset_claim)]
+        pod = pod_manifest(values, profile["slug"], options, chart=chart)
+        problems += [f"{name}: pod: {p}" for p in restricted_problems(pod["spec"])]
+    return problems
 
 
 def _check_gpu(traits: dict[str, Any], base: dict[str, Any]) -> list[str]:
@@ -250,14 +272,19 @@ def _check_gpu(traits: dict[str, Any], base: dict[str, Any]) -> list[str]:
     missing = [t.get("key") for t in base.get("tolerations", []) if t not in tolerations]
     if missing:
         problems.append(f"tolerations: the chart's default tolerations {missing} are lost")
-    if not traits.get("node_selector") and not traits.get("node_affinity_required"):
-        problems.append("node_selector: a GPU profile must be placed on GPU nodes (node_selector or required affinity)")
     caps = (traits.get("environment") or {}).get("NVIDIA_DRIVER_CAPABILITIES", "")
     if "compute" not in str(caps):
         problems.append("environment: NVIDIA_DRIVER_CAPABILITIES must include 'compute' (e.g. 'compute,utility')")
     if not _has_memory_shm(traits):
         problems.append("volumes: a GPU profile needs a memory-backed emptyDir mounted at /dev/shm")
     return problems
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    """KubeSpawner's view of a list-or-dict trait: a dict's values sorted by key."""
+    if isinstance(value, dict):
+        return [v for _, v in sorted(value.items()) if isinstance(v, dict)]
+    return [v for v in value or [] if isinstance(v, dict)]
 
 
 def _has_memory_shm(traits: dict[str, Any]) -> bool:
@@ -267,36 +294,120 @@ def _has_memory_shm(traits: dict[str, Any]) -> bool:
     return any(m.get("mountPath") == "/dev/shm" and m.get("name") in memory for m in mounts)
 
 
-def _as_list(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        return [v for _, v in sorted(value.items()) if isinstance(v, dict)]
-    return [v for v in value or [] if isinstance(v, dict)]
+def chart_claims(values: dict[str, Any]) -> set[str]:
+    """Claims a user pod may mount: those the fastsim-hub chart creates with these values, those listed in
+    ``custom.fastsim.existingClaims``, and the per-user home claim template."""
+    settings = fastsim_settings(values)
+    claims = {"{pvc_name}", *(settings.get("existingClaims") or [])}
+    datasets = settings.get("datasets") or {}
+    if datasets.get("enabled"):
+        claims.add(datasets.get("claimName"))
+    if get_value(values, "sharedHome.create"):
+        claims.add(get_value(values, "sharedHome.claimName"))
+    return claims
+
+
+def _check_claims(traits: dict[str, Any], claims: set[str], dataset_claim: str | None) -> list[str]:
+    problems = []
+    volumes = _as_list(traits.get("volumes"))
+    for volume in volumes:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        if claim is not None and claim not in claims:
+            problems.append(
+                f"volumes.{volume.get('name')}: claim {claim!r} is not created by the chart with these values "
+                f"(expected one of {sorted(claims)}; list a claim you made in custom.fastsim.existingClaims)"
+            )
+    dataset_volumes = {
+        v.get("name") for v in volumes if (v.get("persistentVolumeClaim") or {}).get("claimName") == dataset_claim
+    }
+    for mount in _as_list(traits.get("volume_mounts")):
+        if mount.get("name") in dataset_volumes and not mount.get("readOnly"):
+            problems.append(f"volume_mounts.{mount.get('name')}: the shared dataset must be mounted readOnly: true")
+    return problems
+
+
+def restricted_problems(pod_spec: dict[str, Any]) -> list[str]:
+    """Why a pod spec (camelCase, as the API takes it) fails Pod Security "restricted", or [].
+
+    Covers the controls that pods of this platform could break: host namespaces, privileged containers,
+    volume types (hostPath included), privilege escalation, running as non-root (and not as uid 0),
+    seccomp RuntimeDefault/Localhost, capabilities (drop ALL, add at most NET_BIND_SERVICE).
+    """
+    problems = []
+    pod_context = pod_spec.get("securityContext") or {}
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod_spec.get(key):
+            problems.append(f"spec.{key} must not be true")
+    for volume in pod_spec.get("volumes") or []:
+        kinds = set(volume) - {"name"}
+        if not kinds <= RESTRICTED_VOLUME_TYPES:
+            problems.append(f"volume {volume.get('name')!r}: type {sorted(kinds)} is not allowed")
+    containers = [("initContainers", c) for c in pod_spec.get("initContainers") or []]
+    containers += [("containers", c) for c in pod_spec.get("containers") or []]
+    for kind, container in containers:
+        where = f"{kind}.{container.get('name')}.securityContext"
+        context = container.get("securityContext") or {}
+        if context.get("privileged"):
+            problems.append(f"{where}.privileged must not be true")
+        if context.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{where}.allowPrivilegeEscalation must be false")
+        if context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is not True:
+            problems.append(f"{where}.runAsNonRoot must be true (on the container or the pod)")
+        if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
+            problems.append(f"{where}.runAsUser must not be 0")
+        seccomp = (context.get("seccompProfile") or pod_context.get("seccompProfile") or {}).get("type")
+        if seccomp not in ("RuntimeDefault", "Localhost"):
+            problems.append(f"{where}.seccompProfile.type must be RuntimeDefault or Localhost, got {seccomp!r}")
+        capabilities = context.get("capabilities") or {}
+        if "ALL" not in (capabilities.get("drop") or []):
+            problems.append(f"{where}.capabilities.drop must include ALL")
+        added = set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}
+        if added:
+            problems.append(f"{where}.capabilities.add may only hold NET_BIND_SERVICE, got {sorted(added)}")
+    return problems
 
 
 def _check_custom(values: dict[str, Any], profiles: list[dict[str, Any]]) -> list[str]:
+    where = "jupyterhub.custom.fastsim"
     problems = []
     settings = fastsim_settings(values)
     slugs = {p.get("slug") for p in profiles}
     gpu = {p.get("slug") for p in profiles if is_gpu_profile(p)}
     listed = set(settings.get("gpuProfiles") or [])
     if listed != gpu:
-        problems.append(
-            f"jupyterhub.custom.fastsim.gpuProfiles: lists {sorted(listed)} but the GPU profiles are {sorted(gpu)}"
-        )
-    for slug in settings.get("profileGroups") or {}:
-        if slug not in slugs:
-            where = "jupyterhub.custom.fastsim.profileGroups"
-            problems.append(f"{where}: no profile {slug!r}; expected one of {sorted(slugs)}")
-    claim = get_value(values, "datasets.claimName")
-    for profile in profiles:
-        problems += _check_dataset_readonly(profile, claim)
+        problems.append(f"{where}.gpuProfiles: lists {sorted(listed)} but the GPU profiles are {sorted(gpu)}")
+    for key in ("profileGroups", "datasets.profiles"):
+        for slug in get_value(settings, key) or []:
+            if slug not in slugs:
+                problems.append(f"{where}.{key}: no profile {slug!r}; expected one of {sorted(slugs)}")
+    model = get_value(settings, "gpu.model")
+    slices = get_value(settings, "gpu.migSlices") or []
+    if slices and model not in MIG_SLICES:
+        problems.append(f"{where}.gpu.model: {model!r} is not a MIG model; expected one of {sorted(MIG_SLICES)}")
+    elif slices:
+        for name in slices:
+            if name not in MIG_SLICES[model]:
+                problems.append(f"{where}.gpu.migSlices: {name!r} is not a MIG slice of {model}; "
+                                f"expected one of {list(MIG_SLICES[model])}")
+        for profile in profiles:
+            if profile.get("slug") in gpu and "gpu" not in (profile.get("profile_options") or {}):
+                slug = profile.get("slug")
+                problems.append(f"profile {slug!r}: a GPU profile needs a 'gpu' option for the MIG slices")
+    storage = get_value(hub_values(values), "singleuser.storage") or {}
+    if storage.get("type") == "static":
+        claim = get_value(storage, "static.pvcName")
+        if claim not in chart_claims(values):
+            problems.append(
+                f"jupyterhub.singleuser.storage.static.pvcName: claim {claim!r} is not created by the chart "
+                "(set sharedHome.create: true with the same claimName, or list it in custom.fastsim.existingClaims)"
+            )
     return problems
 
 
-def _check_hub_config(values: dict[str, Any]) -> list[str]:
+def _check_hub_config(hub: dict[str, Any]) -> list[str]:
     """Trait names in ``jupyterhub.hub.config`` and the no-open-access rule."""
     problems = []
-    config = get_value(hub_values(values), "hub.config", {}) or {}
+    config = get_value(hub, "hub.config", {}) or {}
     for class_name, settings in config.items():
         where = f"jupyterhub.hub.config.{class_name}"
         known = _trait_names(class_name)
@@ -330,38 +441,84 @@ def _trait_names(class_name: str) -> set[str] | None:
     return set(cls.class_trait_names(config=True))
 
 
+def hub_files_checksum(chart: Path) -> str:
+    """sha256 of the chart's hub files: each path (relative to the chart) and a newline, then its content,
+    in sorted path order; templates/hub-files-configmap.yaml computes the same with helm's sha256sum."""
+    files = (chart / HUB_FILES).rglob("*")
+    paths = {path.relative_to(chart).as_posix(): path for path in files if path.is_file() and not _helm_ignored(path)}
+    text = "".join(f"{name}\n{paths[name].read_text()}" for name in sorted(paths))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _helm_ignored(path: Path) -> bool:
+    """What helm/fastsim-hub/.helmignore leaves out of the chart (Python caches)."""
+    return "__pycache__" in path.parts or path.suffix == ".pyc"
+
+
+def _check_checksum(hub: dict[str, Any], chart: Path) -> list[str]:
+    expected = hub_files_checksum(chart)
+    found = (get_value(hub, "hub.annotations") or {}).get(CHECKSUM_ANNOTATION)
+    if found == expected:
+        return []
+    return [f'jupyterhub.hub.annotations["{CHECKSUM_ANNOTATION}"]: {found!r} is not the checksum of '
+            f"{chart / HUB_FILES}; set it to {expected!r} so that the hub restarts when they change"]
+
+
+def _schema_problems(schema: dict[str, Any], document: dict[str, Any], prefix: str) -> list[str]:
+    jsonschema = require("jsonschema")  # installed with the hub extra (a JupyterHub dependency)
+    problems = []
+    for error in sorted(jsonschema.Draft7Validator(schema).iter_errors(document), key=lambda e: list(e.path)):
+        where = ".".join(str(part) for part in (prefix, *error.path) if part) or "(top level)"
+        problems.append(f"{where}: {error.message}")
+    return problems
+
+
 def check_chart_values(values: dict[str, Any], chart: Path) -> list[str]:
     """Validate the chart's own keys of ``values`` like ``helm install`` does: the chart's values.yaml
     defaults merged with ``values``, against the chart's values.schema.json."""
-    import json
-
     import yaml
-
-    from fastsim_kernel.platform.z2jh import _merge
-
-    jsonschema = require("jsonschema")  # installed with the hub extra (a JupyterHub dependency)
 
     defaults = yaml.safe_load((chart / "values.yaml").read_text()) or {}
     schema = json.loads((chart / "values.schema.json").read_text())
-    merged = _merge(copy.deepcopy(defaults), copy.deepcopy(values))
-    problems = []
-    for error in sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path)):
-        where = ".".join(str(part) for part in error.path) or "(top level)"
-        problems.append(f"chart value {where}: {error.message}")
-    return problems
+    return [f"chart value {p}" for p in _schema_problems(schema, coalesce(defaults, values), "")]
 
 
-def _check_dataset_readonly(profile: dict[str, Any], claim: str | None) -> list[str]:
-    problems: list[str] = []
-    if not claim:
-        return problems
-    for where, override in _overrides(profile):
-        volumes = _as_list(override.get("volumes"))
-        names = {v.get("name") for v in volumes if (v.get("persistentVolumeClaim") or {}).get("claimName") == claim}
-        for mount in _as_list(override.get("volume_mounts")):
-            if mount.get("name") in names and not mount.get("readOnly"):
-                problems.append(
-                    f"profile {profile.get('slug')!r}: {where}.volume_mounts: the shared dataset "
-                    f"{mount.get('name')!r} must be mounted readOnly: true"
-                )
-    return problems
+def z2jh_schema(chart: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(values schema, default values) of the z2jh chart that ``helm dependency update`` put in
+    ``chart/charts/`` (an archive or a folder), or None when it has not run."""
+    import yaml
+
+    charts = chart / "charts"
+    folder = charts / "jupyterhub"
+    if (folder / "values.schema.json").is_file():
+        schema = json.loads((folder / "values.schema.json").read_text())
+        return schema, yaml.safe_load((folder / "values.yaml").read_text())
+    for archive in sorted(charts.glob("jupyterhub-*.tgz")):
+        with tarfile.open(archive) as tar:
+            schema = json.load(tar.extractfile("jupyterhub/values.schema.json"))
+            defaults = yaml.safe_load(tar.extractfile("jupyterhub/values.yaml"))
+        return schema, defaults
+    return None
+
+
+def read_z2jh_schema(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(schema, defaults) from a z2jh values schema file (values.schema.json, or the values.schema.yaml of
+    the chart's repository) and the values.yaml next to it."""
+    import yaml
+
+    defaults_path = path.with_name("values.yaml")
+    if not path.is_file() or not defaults_path.is_file():
+        msg = f"--schema {str(path)!r}: expected a z2jh values schema file with the chart's values.yaml beside it"
+        raise FastsimError(msg)
+    try:
+        return yaml.safe_load(path.read_text()), yaml.safe_load(defaults_path.read_text())
+    except yaml.YAMLError as err:
+        raise FastsimError(f"--schema {str(path)!r} is not a JSON/YAML schema: {err}") from err
+
+
+def check_z2jh_values(values: dict[str, Any], schema: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
+    """Validate the ``jupyterhub:`` values as helm validates a subchart's: merged over its defaults (and
+    with the parent's ``global``), against its values schema. A misspelled key is an error."""
+    merged = coalesce(defaults, hub_values(values))
+    merged["global"] = coalesce(merged.get("global") or {}, values.get("global") or {})
+    return [f"z2jh value {p}" for p in _schema_problems(schema, merged, "jupyterhub")]

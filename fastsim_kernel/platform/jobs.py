@@ -7,8 +7,11 @@
   ClusterTrainingRuntime holding the GPU pod template (tolerations, placement, volumes, /dev/shm) and a
   TrainJob that runs ``fastsim train`` on one GPU node through it.
 
-Images, the dataset claim and the user-pod tolerations come from config.yaml (``JobDefaults.from_values``),
-so the jobs run the same software, on the same nodes, as the notebook profiles.
+Images, pull secrets, tolerations and the GPU runtime class come from config.yaml
+(``JobDefaults.from_values``), so the jobs run the same software, on the same nodes, as the notebook profiles.
+They run in the jobs namespace the chart creates (``jobs.namespace``: Pod Security "restricted", a quota,
+the ``jobs.results`` claim, a service account without API token), never in the hub's namespace, and pass Pod
+Security "restricted" themselves. A GPU pod is placed by its GPU resource request, not by a node label.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 import copy
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastsim_kernel.errors import FastsimError
-from fastsim_kernel.platform.values import find_profile, get_value, hub_values
+from fastsim_kernel.platform.profiles import find_profile
+from fastsim_kernel.platform.values import fastsim_settings, get_value, hub_values, profile_list
 from fastsim_kernel.platform.z2jh import spawner_traits
 
 TRAINER_API = "trainer.kubeflow.org/v1alpha1"
@@ -30,29 +34,39 @@ GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSc
 
 @dataclass(frozen=True)
 class JobDefaults:
-    """What jobs share with the notebook profiles.
+    """What jobs share with the notebook profiles and the chart.
 
-    image: the fastsim image; datasets_claim: the read-only dataset claim (None: not mounted);
-    results_claim: a ReadWriteMany claim for outputs; tolerations: those of every user pod;
-    gpu_node_selector: where GPU pods go; namespace: where jobs run.
+    image: the fastsim image; namespace: the jobs namespace; service_account: the Job pods' account;
+    results_claim: the ReadWriteMany claim for outputs (in the jobs namespace); datasets_claim: a claim
+    with the samples in the jobs namespace (None: not mounted); tolerations: those of every user pod;
+    image_pull_secrets: as user pods get them; gpu_runtime_class: RuntimeClass of GPU pods (None: default).
     """
 
     image: str
-    datasets_claim: str | None = "fastsim-datasets"
+    namespace: str = "fastsim-jobs"
+    service_account: str = "fastsim-job-runner"
     results_claim: str = "fastsim-results"
+    datasets_claim: str | None = None
     tolerations: tuple[dict[str, Any], ...] = ()
-    gpu_node_selector: dict[str, str] = field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
-    namespace: str = "fastsim"
+    image_pull_secrets: tuple[str, ...] = ()
+    gpu_runtime_class: str | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, Any], *, profile: str = "fastsim-ml-gpu", **overrides: Any) -> JobDefaults:
-        """Defaults from config.yaml: the image of ``profile``, the dataset claim, user-pod tolerations."""
-        override = find_profile(values, profile).get("kubespawner_override") or {}
-        claim = get_value(values, "datasets.claimName") if get_value(values, "datasets.enabled") else None
-        tolerations = tuple(spawner_traits(hub_values(values)).get("tolerations", []))
-        selector = get_value(values, "imagePuller.gpuNodeSelector") or {"nvidia.com/gpu.present": "true"}
-        settings = {"image": override["image"], "datasets_claim": claim, "tolerations": tolerations,
-                    "gpu_node_selector": dict(selector)}  # fmt: skip
+        """Defaults from config.yaml: the image of ``profile``, the ``jobs:`` chart values, user-pod settings."""
+        override = find_profile(profile_list(values), profile).get("kubespawner_override") or {}
+        traits = spawner_traits(hub_values(values))
+        secrets = [s if isinstance(s, str) else s["name"] for s in traits.get("image_pull_secrets", [])]
+        settings = {
+            "image": override["image"],
+            "namespace": get_value(values, "jobs.namespace", cls.namespace),
+            "service_account": get_value(values, "jobs.runnerServiceAccount", cls.service_account),
+            "results_claim": get_value(values, "jobs.results.claimName", cls.results_claim),
+            "datasets_claim": get_value(values, "jobs.datasetsClaimName") or None,
+            "tolerations": tuple(traits.get("tolerations", [])),
+            "image_pull_secrets": tuple(secrets),
+            "gpu_runtime_class": get_value(fastsim_settings(values), "gpu.runtimeClassName") or None,
+        }
         settings.update(overrides)
         return cls(**settings)
 
@@ -109,8 +123,32 @@ def _volumes(defaults: JobDefaults, *, shm: bool) -> tuple[list[dict[str, Any]],
     return volumes, mounts
 
 
-SECURITY = {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 100, "fsGroup": 100}
-CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+# Pod Security "restricted" (https://kubernetes.io/docs/concepts/security/pod-security-standards/), the
+# uid/gid of the images' user (1000, group 100, as in the notebook pods).
+SECURITY = {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 100, "fsGroup": 100,
+            "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},
+                      "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def _pod_spec(defaults: JobDefaults, *, restart: str, containers: list[dict[str, Any]], volumes: list[dict[str, Any]],
+              gpu: bool) -> dict[str, Any]:
+    """The pod spec both kinds of Job share: the jobs' service account without token, restricted security,
+    user-pod tolerations (plus the GPU taint and runtime class for GPU pods), pull secrets."""
+    spec: dict[str, Any] = {
+        "restartPolicy": restart,
+        "serviceAccountName": defaults.service_account,
+        "automountServiceAccountToken": False,
+        "securityContext": copy.deepcopy(SECURITY),
+        "tolerations": [copy.deepcopy(t) for t in defaults.tolerations] + ([dict(GPU_TOLERATION)] if gpu else []),
+        "containers": containers,
+        "volumes": volumes,
+    }
+    if defaults.image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in defaults.image_pull_secrets]
+    if gpu and defaults.gpu_runtime_class:
+        spec["runtimeClassName"] = defaults.gpu_runtime_class
+    return spec
 
 
 def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
@@ -122,7 +160,7 @@ def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
             f"({job.completions}) <= n_showers ({job.n_showers})"
         )
         raise FastsimError(msg)
-    base, extra = divmod(job.n_showers, job.completions)
+    base, extra = divmod(job.n_showers, job.completions)  # the first `extra` indexes simulate one more
     out = f"/results/{job.name}"
     # index i simulates base (+1 for the first `extra` indexes) showers with seed SEED + i
     script = (
@@ -161,13 +199,7 @@ def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
             "ttlSecondsAfterFinished": 7 * 24 * 3600,
             "template": {
                 "metadata": {"labels": labels},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "securityContext": dict(SECURITY),
-                    "tolerations": [copy.deepcopy(t) for t in defaults.tolerations],
-                    "containers": [container],
-                    "volumes": volumes,
-                },
+                "spec": _pod_spec(defaults, restart="Never", containers=[container], volumes=volumes, gpu=False),
             },
         },
     }
@@ -176,22 +208,14 @@ def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
 def training_runtime(defaults: JobDefaults, *, name: str = "fastsim-keras") -> dict[str, Any]:
     """A Kubeflow Trainer v2 ClusterTrainingRuntime: one GPU node running the fastsim image."""
     volumes, mounts = _volumes(defaults, shm=True)
-    pod_spec = {
-        "restartPolicy": "OnFailure",
-        "securityContext": dict(SECURITY),
-        "nodeSelector": dict(defaults.gpu_node_selector),
-        "tolerations": [copy.deepcopy(t) for t in defaults.tolerations] + [dict(GPU_TOLERATION)],
-        "containers": [
-            {
-                "name": "node",
-                "image": defaults.image,
-                "env": [{"name": "NVIDIA_DRIVER_CAPABILITIES", "value": "compute,utility"}],
-                "volumeMounts": mounts,
-                "securityContext": copy.deepcopy(CONTAINER_SECURITY),
-            }
-        ],
-        "volumes": volumes,
+    container = {
+        "name": "node",
+        "image": defaults.image,
+        "env": [{"name": "NVIDIA_DRIVER_CAPABILITIES", "value": "compute,utility"}],
+        "volumeMounts": mounts,
+        "securityContext": copy.deepcopy(CONTAINER_SECURITY),
     }
+    pod_spec = _pod_spec(defaults, restart="OnFailure", containers=[container], volumes=volumes, gpu=True)
     node_job = {
         "name": "node",
         "template": {

@@ -84,6 +84,20 @@ def unshare(node: Any) -> Any:
     return node
 
 
+def coalesce(defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over ``defaults`` as helm merges a chart's values.yaml under the user's values: mappings
+    merge recursively, ``null`` removes a key, any other value replaces. Returns a new dict."""
+    merged = copy.deepcopy(defaults)
+    for key, value in values.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = coalesce(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
 def hub_values(values: dict[str, Any]) -> dict[str, Any]:
     """The z2jh values: the ``jupyterhub`` sub-tree of the document (a deep copy)."""
     hub = values.get(SUBCHART_KEY)
@@ -115,13 +129,3 @@ def profile_list(values: dict[str, Any]) -> list[dict[str, Any]]:
 def fastsim_settings(values: dict[str, Any]) -> dict[str, Any]:
     """The downstream settings in ``jupyterhub.custom.fastsim`` (GPU profiles, group limits, GPU culling)."""
     return get_value(hub_values(values), "custom.fastsim", {}) or {}
-
-
-def find_profile(values: dict[str, Any], slug: str) -> dict[str, Any]:
-    """The profile with this slug; the error lists the valid slugs."""
-    profiles = profile_list(values)
-    for profile in profiles:
-        if profile.get("slug") == slug:
-            return profile
-    msg = f"no profile {slug!r} in config.yaml; expected one of {[p.get('slug') for p in profiles]}"
-    raise FastsimError(msg)

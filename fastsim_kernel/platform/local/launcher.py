@@ -27,6 +27,9 @@ from fastsim_kernel.platform.local.settings import (
 
 PROXY = "configurable-http-proxy"
 KERNEL_NAME = "fastsim"
+#: The kernel's environment: TensorFlow's C++ INFO and WARNING lines (oneDNN, CUDA probing on a CPU machine)
+#: are start-up noise in a notebook; its errors and every Python warning still show.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
@@ -90,12 +93,16 @@ def check_port_free(ip: str, port: int) -> None:
 
 
 def install_kernel(prefix: Path) -> Path:
-    """Register this interpreter as the Jupyter kernel "fastsim" under ``prefix`` (idempotent)."""
+    """Register this interpreter as the Jupyter kernel "fastsim" under ``prefix``, with ``KERNEL_ENV``
+    (idempotent)."""
     spec = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
-    if spec.exists() and json.loads(spec.read_text(encoding="utf-8"))["argv"][0] == sys.executable:
-        return spec.parent
+    if spec.exists():
+        installed = json.loads(spec.read_text(encoding="utf-8"))
+        if installed["argv"][0] == sys.executable and installed.get("env") == KERNEL_ENV:
+            return spec.parent
     kernelspec = require("ipykernel.kernelspec")
-    return Path(kernelspec.install(kernel_name=KERNEL_NAME, display_name=KERNEL_NAME, prefix=str(prefix)))
+    return Path(kernelspec.install(kernel_name=KERNEL_NAME, display_name=KERNEL_NAME, prefix=str(prefix),
+                                   env=dict(KERNEL_ENV)))
 
 
 def write_lab_overrides(prefix: Path) -> Path:

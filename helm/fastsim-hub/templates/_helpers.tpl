@@ -24,3 +24,33 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- $userPods := ((($hub.scheduling | default dict).userPods) | default dict) -}}
 {{- toYaml ($userPods.tolerations | default $default) -}}
 {{- end -}}
+
+{{/* config.yaml's jupyterhub.custom.fastsim (the settings the hub files read), empty when unset. */}}
+{{- define "fastsim-hub.fastsim" -}}
+{{- $hub := include "fastsim-hub.hubValues" . | fromYaml -}}
+{{- toYaml ((($hub.custom | default dict).fastsim) | default dict) -}}
+{{- end -}}
+
+{{/* Image pull secrets of every image: z2jh's imagePullSecret (when created), imagePullSecrets and
+singleuser.image.pullSecrets, as z2jh combines them for user pods (names or {name: ...} entries). */}}
+{{- define "fastsim-hub.imagePullSecrets" -}}
+{{- $hub := include "fastsim-hub.hubValues" . | fromYaml -}}
+{{- $secrets := list -}}
+{{- $create := (($hub.imagePullSecret | default dict).create) -}}
+{{- $inject := (($hub.imagePullSecret | default dict).automaticReferenceInjection | default true) -}}
+{{- if and $create $inject -}}
+{{- $secrets = append $secrets (dict "name" "image-pull-secret") -}}
+{{- end -}}
+{{- range (concat ($hub.imagePullSecrets | default list) (((($hub.singleuser | default dict).image) | default dict).pullSecrets | default list)) -}}
+{{- $secrets = append $secrets (kindIs "string" . | ternary (dict "name" .) .) -}}
+{{- end -}}
+{{- toYaml $secrets -}}
+{{- end -}}
+
+{{/* Pod Security "restricted" for a container: no escalation, no capabilities, RuntimeDefault seccomp. */}}
+{{- define "fastsim-hub.restrictedContainer" -}}
+allowPrivilegeEscalation: false
+runAsNonRoot: true
+capabilities: {drop: [ALL]}
+seccompProfile: {type: RuntimeDefault}
+{{- end -}}
