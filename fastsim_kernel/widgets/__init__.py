@@ -3,10 +3,20 @@
 Needs the ``hub`` extra (ipywidgets)::
 
     from fastsim_kernel.widgets import ShowerExplorer
-    ShowerExplorer()  # the shipped 3DGAN; or ShowerExplorer(load_generator("runs/NAME"))
+    ShowerExplorer()  # the shipped 3DGAN over the shipped Geant4 reference
+    ShowerExplorer(load_generator("runs/NAME"), reference="g4.h5")
 """
 
-from fastsim_kernel.widgets.explorer import ExplorerConfig, ShowerExplorer
+from fastsim_kernel.widgets.explorer import SHIPPED, ExplorerConfig, ShowerExplorer
 from fastsim_kernel.widgets.generator import ShowerGenerator, is_fixed_angle
+from fastsim_kernel.widgets.reference import ShowerSummaries, load_reference
 
-__all__ = ["ExplorerConfig", "ShowerExplorer", "ShowerGenerator", "is_fixed_angle"]
+__all__ = [
+    "SHIPPED",
+    "ExplorerConfig",
+    "ShowerExplorer",
+    "ShowerGenerator",
+    "ShowerSummaries",
+    "is_fixed_angle",
+    "load_reference",
+]
