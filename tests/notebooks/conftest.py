@@ -1,14 +1,14 @@
-"""Papermill fixtures: a "fastsim" Jupyter kernel registered in a temporary prefix, and a runner that checks
-that a notebook writes nothing outside its ``out_dir``."""
+"""Papermill fixtures: the "fastsim" kernel as the local hub installs it, and a runner that executes a notebook
+with its test parameters in a given workspace and checks that it writes nothing outside that workspace."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.helpers import kernel_path
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL_NAME = "fastsim"
@@ -16,36 +16,33 @@ KERNEL_NAME = "fastsim"
 
 @pytest.fixture(scope="session")
 def fastsim_kernel(tmp_path_factory):
-    """Register this interpreter as the kernel "fastsim" (the name the notebooks ask for) in a temp prefix."""
-    prefix = tmp_path_factory.mktemp("jupyter")
-    subprocess.run(
-        [sys.executable, "-m", "ipykernel", "install", "--prefix", str(prefix), "--name", KERNEL_NAME,
-         "--display-name", KERNEL_NAME],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    """The "fastsim" kernel (the name the notebooks ask for), installed in a temporary prefix."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUPYTER_PATH", str(prefix / "share" / "jupyter"))
+        patch.setenv("JUPYTER_PATH", str(kernel_path(tmp_path_factory.mktemp("jupyter"))))
         patch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         yield KERNEL_NAME
 
 
-def run_notebook(name: str, workdir: Path, **parameters) -> tuple[nbformat.NotebookNode, Path]:
-    """Execute ``notebooks/NAME`` with papermill in an empty working folder, ``out_dir`` = ``workdir/out``.
+def test_parameters(name: str) -> dict:
+    """The small parameters a notebook declares for tests and the rendered copies (its metadata)."""
+    return dict(nbformat.read(NOTEBOOKS / name, as_version=4).metadata["fastsim"]["test_parameters"])
 
-    Returns the executed notebook and ``out_dir``; fails if the notebook left anything in its working folder.
-    """
+
+def run_notebook(name: str, workspace: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Execute ``notebooks/NAME`` with papermill and its test parameters in ``workspace``, from an empty
+    working folder under ``workdir``; fails if it left anything in that folder."""
     import papermill
 
-    cwd, out = workdir / "cwd", workdir / "out"
+    cwd = workdir / f"cwd-{name[:2]}"
     cwd.mkdir(parents=True)
     executed = workdir / name
     papermill.execute_notebook(
-        str(NOTEBOOKS / name), str(executed), parameters={**parameters, "out_dir": str(out)},
+        str(NOTEBOOKS / name), str(executed), parameters={**test_parameters(name), "workspace": str(workspace)},
         kernel_name=KERNEL_NAME, cwd=str(cwd), progress_bar=False, log_output=False,
     )  # fmt: skip
     left = sorted(p.name for p in cwd.iterdir())
-    assert left == [], f"{name} wrote {left} outside out_dir"
-    return nbformat.read(executed, as_version=4), out
+    assert left == [], f"{name} wrote {left} outside its workspace"
+    return nbformat.read(executed, as_version=4)
 
 
 def outputs_of(nb: nbformat.NotebookNode, kind: str) -> list:
@@ -53,8 +50,8 @@ def outputs_of(nb: nbformat.NotebookNode, kind: str) -> list:
     return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if kind in o.get("data", {})]
 
 
-def stdout_of(nb: nbformat.NotebookNode) -> str:
-    """Everything the notebook printed."""
+def stream_of(nb: nbformat.NotebookNode, name: str = "stdout") -> str:
+    """Everything the notebook wrote to ``name`` ("stdout" or "stderr")."""
     return "".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout"
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == name
     )

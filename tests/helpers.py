@@ -1,0 +1,65 @@
+"""Helpers shared by the suites that start servers and browsers: ports, waiting, Chromium, the kernel.
+
+One implementation each: the free port and the kernel installation are the product's own (the local hub uses
+them), the rest lives here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fastsim_kernel.platform.local.launcher import free_port, install_kernel
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]  # fmt: skip
+#: Marks a module as a browser test, skipped (saying why) where Debian's Chromium is missing.
+BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None,
+                       reason="chromium is not installed (bash scripts/install-system-deps.sh installs it)"),
+]  # fmt: skip
+
+__all__ = ["BROWSER", "CHROMIUM", "chromium", "free_port", "kernel_path", "wait_for"]
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.25, what: str = "condition", ignore=()):
+    """Call ``predicate`` until it returns a truthy value (returned) or ``timeout`` seconds pass.
+
+    Exceptions of the types in ``ignore`` (e.g. a server not listening yet) count as "not yet".
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(*ignore):
+            value = predicate()
+            if value:
+                return value
+        time.sleep(interval)
+    msg = f"timed out after {timeout:.0f} s waiting for {what}"
+    raise TimeoutError(msg)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium, headless, driven by Playwright; closed at the end."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def kernel_path(prefix: Path) -> Path:
+    """Install the "fastsim" kernel (as the local hub does) under ``prefix``; return the JUPYTER_PATH entry."""
+    install_kernel(prefix)
+    return prefix / "share" / "jupyter"
