@@ -1,10 +1,13 @@
 """Download and unpack the Geant4 datasets of the geant4-pybind build at image build time.
 
-    python fetch_g4data.py --dest /opt/geant4/data [--with-neutron-hp]
+    python fetch_g4data.py --dest /opt/geant4/data [--datasets auto|required|none] [--neutron-hp 0|1]
 
 The list (names, versions, md5 sums) is the one geant4-pybind 0.1.3 (Geant4 11.4.1) expects; every archive
 is checked against its md5 sum before it is unpacked. G4NDL (neutron HP cross sections, the largest one)
-is only needed by *_HP physics lists and is skipped unless --with-neutron-hp is given.
+is only needed by *_HP physics lists and is skipped unless --neutron-hp 1 is given.
+
+--datasets auto (the default) leaves ``--dest`` empty, and says so, when the download site cannot be
+reached at all: the image then runs the datafree physics. Once the site answers, every failure is fatal.
 """
 
 import argparse
@@ -12,10 +15,12 @@ import hashlib
 import sys
 import tarfile
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 URL = "https://cern.ch/geant4-data/datasets"
+PROBE_TIMEOUT_S = 30
 
 # (archive prefix, version, folder name once unpacked, environment variable, md5 of the archive)
 DATASETS = [
@@ -57,14 +62,38 @@ def fetch(prefix, version, expected_md5, dest):
     print(f"fetch_g4data: {name} OK", flush=True)
 
 
+def unreachable(url):
+    """The reason ``url``'s server cannot be reached (no answer at all), or None when it answers."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=PROBE_TIMEOUT_S):
+            return None
+    except urllib.error.HTTPError:
+        return None  # the server answered: fetching will report what is wrong
+    except OSError as err:  # URLError, timeouts, refused connections
+        return str(getattr(err, "reason", err))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dest", type=Path, required=True, help="folder that becomes GEANT4_DATA_DIR")
-    parser.add_argument("--with-neutron-hp", action="store_true", help="also fetch G4NDL (large)")
+    parser.add_argument("--datasets", choices=("auto", "required", "none"), default="auto",
+                        help="auto: skip when the site is unreachable; required: fail then; none: skip")
+    parser.add_argument("--neutron-hp", choices=("0", "1"), default="0", help="1: also fetch G4NDL (large)")
     args = parser.parse_args(argv)
     args.dest.mkdir(parents=True, exist_ok=True)
+    if args.datasets == "none":
+        print("fetch_g4data: no datasets requested: the image runs the datafree physics")
+        return
+    first = next(d for d in DATASETS if d[0] != NEUTRON_HP)
+    reason = unreachable(f"{URL}/{first[0]}.{first[1]}.tar.gz")
+    if reason is not None:
+        message = f"fetch_g4data: {URL} is unreachable ({reason})"
+        if args.datasets == "required":
+            sys.exit(message)
+        print(f"{message}: no datasets, the image runs the datafree physics", flush=True)
+        return
     for prefix, version, folder, _, expected in DATASETS:
-        if prefix == NEUTRON_HP and not args.with_neutron_hp:
+        if prefix == NEUTRON_HP and args.neutron_hp == "0":
             continue
         fetch(prefix, version, expected, args.dest)
         if not (args.dest / folder).is_dir():

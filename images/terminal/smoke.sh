@@ -1,5 +1,6 @@
 #!/bin/sh
-# Build-time smoke check of the terminal image: every tool the profile promises runs.
+# Build-time smoke check of the terminal image: every tool the profile promises runs, and the fastsim CLI
+# writes the Job manifests from the platform values.
 set -eu
 kubectl version --client
 helm version --short
@@ -8,4 +9,6 @@ openstack --version
 swift --version
 git --version
 jupyterhub-singleuser --version
+fastsim profiles list
+fastsim profiles job simulate --name smoke --n 100 >/dev/null
 echo "terminal smoke check passed"
