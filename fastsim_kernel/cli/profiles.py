@@ -16,8 +16,9 @@ def register(subparsers) -> None:
     profiles = subparsers.add_parser("profiles", help="platform profiles: list, pod manifests, checks")
     commands = profiles.add_subparsers(dest="profiles_command", required=True, metavar="ACTION")
 
-    listing = commands.add_parser("list", help="print the profiles and their options from config.yaml")
+    listing = commands.add_parser("list", help="print the profiles and their options as the hub offers them")
     _add_config(listing)
+    _add_chart(listing)
     listing.set_defaults(func=run_list)
 
     manifest = commands.add_parser("manifest", help="print the pod the real KubeSpawner would create, as YAML")
@@ -95,13 +96,17 @@ def _add_chart(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DIR",
         help="the fastsim-hub chart whose hub files and schema apply (default: helm/fastsim-hub next to the "
-        "config file)",
+        "config file, else the one of this checkout)",
     )
 
 
 def _chart(args: argparse.Namespace, config) -> Path:
-    """The chart folder: --chart, else helm/fastsim-hub next to the config file."""
+    """The chart folder: --chart, else helm/fastsim-hub next to the config file, else this checkout's."""
+    from fastsim_kernel.platform.spawner import DEFAULT_CHART
+
     chart = Path(args.chart) if args.chart else Path(config).parent / "helm" / "fastsim-hub"
+    if not args.chart and not chart.is_dir():
+        chart = DEFAULT_CHART
     if not (chart / "values.schema.json").is_file():
         msg = f"--chart {str(chart)!r}: no values.schema.json there (expected the fastsim-hub chart folder)"
         raise FastsimError(msg)
@@ -121,9 +126,11 @@ def parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from fastsim_kernel.platform import load_values, profile_list
+    from fastsim_kernel.platform import find_config, load_values
+    from fastsim_kernel.platform.spawner import offered_profiles
 
-    for profile in profile_list(load_values(args.config)):
+    path = find_config(args.config)
+    for profile in offered_profiles(load_values(path), _chart(args, path)):
         override = profile.get("kubespawner_override") or {}
         default = " (default)" if profile.get("default") else ""
         print(f"{profile.get('slug')}{default}: {profile.get('display_name')} [{override.get('image')}]")

@@ -11,6 +11,8 @@ from fastsim_kernel.platform import render_options_form
 
 from .conftest import CHART, CONFIG
 
+Z2JH_SCHEMA = CONFIG.parent / "tests" / "data" / "z2jh-4.4.0" / "values.schema.yaml"
+
 
 def test_options_form_lists_the_five_profiles(values):
     html = render_options_form(values)
@@ -21,21 +23,64 @@ def test_options_form_lists_the_five_profiles(values):
     for name in ("standard (cpu)", "ml-cpu", "ml-gpu", "fastsim ml-gpu", "terminal"):
         assert name in html
     assert html.count('name="profile-option-ml-gpu--gpu"') == 1
-    assert "MIG slice 1g.10gb" in html
+    # the MIG choices the hub file adds from custom.fastsim.gpu, with CPU scaled to 1/7 of 4-8 cores
+    assert "MIG slice 1g.10gb (1/7 of an A100-80GB, 10 GB; 0.6-1.1 cores)" in html
 
 
 def test_cli_list(capsys):
     assert main(["profiles", "list", "--config", str(CONFIG)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "standard-cpu (default): standard (cpu) [ghcr.io/fastsim-hub/standard:0.1.0]"
-    assert "--option gpu={full*,mig-1g-10gb,mig-3g-40gb}" in out
+    assert "--option gpu={full*,mig-1g-10gb,mig-3g-40gb}" in out  # as the hub offers them
     assert out.count("\n") == 12
 
 
 def test_cli_check(capsys):
+    """Without the downloaded z2jh chart, check says plainly that z2jh's schema was not applied."""
+    if (CHART / "charts").exists():
+        import pytest
+
+        pytest.skip("helm dependency update has run here: the z2jh schema comes from charts/")
     assert main(["profiles", "check", "--config", str(CONFIG)]) == 0
-    out = capsys.readouterr().out.strip()
+    captured = capsys.readouterr()
+    out = captured.out.strip()
     assert out.endswith("config.yaml: 5 profiles OK, chart values OK against " + str(CHART / "values.schema.json"))
+    assert "were NOT checked against z2jh's schema: run `helm dependency update" in captured.err
+
+
+def test_cli_check_with_the_z2jh_schema(tmp_path, capsys):
+    assert main(["profiles", "check", "--config", str(CONFIG), "--schema", str(Z2JH_SCHEMA)]) == 0
+    assert "jupyterhub: values OK against z2jh's schema" in capsys.readouterr().out
+    broken = tmp_path / "config.yaml"
+    broken.write_text(CONFIG.read_text().replace("    defaultUrl: /lab\n", "    defaultURL: /lab\n"))
+    argv = ["profiles", "check", "--config", str(broken), "--chart", str(CHART), "--schema", str(Z2JH_SCHEMA)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "z2jh value jupyterhub.singleuser: Additional properties are not allowed ('defaultURL' was" in err
+    assert main([*argv[:-1], str(tmp_path / "nope.json")]) == 2
+    assert "expected a z2jh values schema file with the chart's values.yaml beside it" in capsys.readouterr().err
+
+
+def test_cli_check_reads_the_downloaded_z2jh_chart(tmp_path, capsys):
+    """After `helm dependency update`, charts/jupyterhub-<version>.tgz holds the schema: check uses it."""
+    import json
+    import shutil
+    import tarfile
+
+    chart = tmp_path / "fastsim-hub"
+    shutil.copytree(CHART, chart, ignore=shutil.ignore_patterns("charts", "__pycache__"))
+    (chart / "charts").mkdir()
+    packed = tmp_path / "jupyterhub"
+    packed.mkdir()
+    (packed / "values.schema.json").write_text(json.dumps(yaml.safe_load(Z2JH_SCHEMA.read_text())))
+    shutil.copy(Z2JH_SCHEMA.with_name("values.yaml"), packed / "values.yaml")
+    with tarfile.open(chart / "charts" / "jupyterhub-4.4.0.tgz", "w:gz") as tar:
+        tar.add(packed, arcname="jupyterhub")
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.read_text().replace("  cull:\n", "  cul:\n"))
+    assert main(["profiles", "check", "--config", str(config), "--chart", str(chart)]) == 2
+    assert "Additional properties are not allowed ('cul' was unexpected)" in capsys.readouterr().err
 
 
 def test_cli_check_reports_one_line(tmp_path, capsys):
@@ -55,8 +100,7 @@ def test_cli_manifest_fastsim_gpu(capsys):
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
     keys = [t["key"] for t in pod["spec"]["tolerations"]]
     assert keys == ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated", "nvidia.com/gpu"]
-    mounts = {m["name"]: m for m in container["volumeMounts"]}
-    assert mounts["datasets"]["readOnly"] is True
+    assert {m["name"] for m in container["volumeMounts"]} == {"volume-ada", "dshm"}  # datasets off by default
     assert pod["metadata"]["name"] == "jupyter-ada"
 
 
@@ -70,7 +114,7 @@ def test_cli_manifest_mig_option(capsys):
 
 def test_cli_manifest_errors(capsys):
     assert main(["profiles", "manifest", "--profile", "gpu-xl", "--config", str(CONFIG)]) == 2
-    assert "no profile 'gpu-xl' in config.yaml; expected one of ['standard-cpu'" in capsys.readouterr().err
+    assert "no profile with slug 'gpu-xl'; expected one of: standard-cpu, ml-cpu" in capsys.readouterr().err
     assert main(["profiles", "manifest", "--profile", "ml-gpu", "--option", "gpu", "--config", str(CONFIG)]) == 2
     assert "--option 'gpu': expected NAME=CHOICE" in capsys.readouterr().err
 
@@ -101,12 +145,15 @@ def test_cli_job_manifests(capsys):
 def test_cli_check_validates_the_chart_keys(tmp_path, capsys):
     """config.yaml next to helm/fastsim-hub: the chart keys are checked against values.schema.json too."""
     broken = tmp_path / "config.yaml"
-    broken.write_text(CONFIG.read_text().replace("  size: 200Gi\n", "  size: lots\n").replace("datasets:", "dataset:"))
+    text = CONFIG.read_text().replace("  size: 500Gi\n", "  size: lots\n").replace("sharedHome:", "sharedHomes:")
+    datasets_on = "        enabled: false\n        claimName: fastsim-datasets"
+    broken.write_text(text.replace(datasets_on, datasets_on.replace("false", "no-thanks")))
     chart = CONFIG.parent / "helm" / "fastsim-hub"
     assert main(["profiles", "check", "--config", str(broken), "--chart", str(chart)]) == 2
     err = capsys.readouterr().err
-    assert "chart value (top level): Additional properties are not allowed ('dataset' was unexpected)" in err
-    assert "profile 'ml-gpu'" not in err
+    assert "chart value (top level): Additional properties are not allowed ('sharedHomes' was unexpected)" in err
+    assert "chart value jobs.results.size: 'lots' does not match" in err
+    assert "chart value jupyterhub.custom.fastsim.datasets.enabled: 'no-thanks' is not of type 'boolean'" in err
     assert main(["profiles", "check", "--config", str(CONFIG), "--chart", str(tmp_path)]) == 2
     assert "no values.schema.json there" in capsys.readouterr().err
 

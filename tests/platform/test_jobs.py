@@ -8,6 +8,7 @@ import kubernetes_validate
 import pytest
 
 from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.platform.checks import restricted_problems
 from fastsim_kernel.platform.jobs import JobDefaults, SimulateJob, TrainJob, simulate_job, train_job, training_runtime
 
 from .conftest import K8S_VERSION
@@ -24,9 +25,35 @@ def defaults(values) -> JobDefaults:
 
 def test_defaults_come_from_config_yaml(defaults):
     assert defaults.image == "ghcr.io/fastsim-hub/fastsim:0.1.0"
-    assert defaults.datasets_claim == "fastsim-datasets"
+    assert defaults.namespace == "fastsim-jobs"  # config.yaml jobs.namespace: never the hub's namespace
+    assert defaults.service_account == "fastsim-job-runner"
+    assert defaults.results_claim == "fastsim-results"
+    assert defaults.datasets_claim is None
     assert [t["key"] for t in defaults.tolerations] == ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated"]
-    assert defaults.gpu_node_selector == {"nvidia.com/gpu.present": "true"}
+    assert defaults.image_pull_secrets == ()
+    assert defaults.gpu_runtime_class is None
+
+
+def test_defaults_follow_the_values(values):
+    import copy
+
+    changed = copy.deepcopy(values)
+    changed["jobs"]["namespace"] = "hep-jobs"
+    changed["jobs"]["datasetsClaimName"] = "samples"
+    changed["jupyterhub"]["imagePullSecrets"] = ["ghcr"]
+    changed["jupyterhub"]["custom"]["fastsim"]["gpu"]["runtimeClassName"] = "nvidia"
+    defaults = JobDefaults.from_values(changed)
+    assert (defaults.namespace, defaults.datasets_claim) == ("hep-jobs", "samples")
+    assert (defaults.image_pull_secrets, defaults.gpu_runtime_class) == (("ghcr",), "nvidia")
+    runtime = training_runtime(defaults)["spec"]["template"]["spec"]["replicatedJobs"][0]
+    pod_spec = runtime["template"]["spec"]["template"]["spec"]
+    assert pod_spec["runtimeClassName"] == "nvidia"
+    assert pod_spec["imagePullSecrets"] == [{"name": "ghcr"}]
+    job = simulate_job(SimulateJob("g4", n_showers=10, completions=2, parallelism=2), defaults)
+    assert job["metadata"]["namespace"] == "hep-jobs"
+    assert "runtimeClassName" not in job["spec"]["template"]["spec"]  # CPU pods keep the default runtime
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert claims == {"fastsim-results", "samples"}
 
 
 def test_simulate_job_is_a_valid_indexed_job(defaults):
@@ -35,15 +62,17 @@ def test_simulate_job_is_a_valid_indexed_job(defaults):
     spec = job["spec"]
     assert (spec["completionMode"], spec["completions"], spec["parallelism"]) == ("Indexed", 10, 5)
     assert spec["backoffLimitPerIndex"] == 2
+    assert job["metadata"]["namespace"] == "fastsim-jobs"
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "Never"
-    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert restricted_problems(pod) == []
+    assert (pod["serviceAccountName"], pod["automountServiceAccountToken"]) == ("fastsim-job-runner", False)
     (container,) = pod["containers"]
     assert container["image"] == defaults.image
     env = {e["name"]: e["value"] for e in container["env"]}
     assert (env["BASE"], env["EXTRA"], env["SEED"]) == ("10000", "3", "0")
     mounts = {m["name"]: m for m in container["volumeMounts"]}
-    assert mounts["datasets"]["readOnly"] is True
+    assert set(mounts) == {"results"}  # no dataset claim in the jobs namespace by default
     assert mounts["results"]["mountPath"] == "/results"
 
 
@@ -62,9 +91,22 @@ def test_each_index_simulates_its_share_with_its_own_seed(defaults, index, count
     assert "--resume" in out
 
 
-def test_shares_add_up():
-    base, extra = divmod(100_003, 10)
-    assert sum(base + (i < extra) for i in range(10)) == 100_003
+def test_every_shower_is_simulated_exactly_once(defaults):
+    """Run the container's real shell command for every index: the counts add up to n_showers, each
+    index differs from the others by at most one shower, and the seeds never repeat."""
+    job = simulate_job(SimulateJob("g4-7", n_showers=7, completions=3, parallelism=3, seed=100), defaults)
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    script = container["command"][2].replace("mkdir -p /results/g4-7 && exec fastsim", "exec echo fastsim")
+    env = {e["name"]: e["value"] for e in container["env"]} | {"PATH": "/usr/bin:/bin"}
+    counts, seeds = [], []
+    for index in range(3):
+        run_env = env | {"JOB_COMPLETION_INDEX": str(index)}
+        out = subprocess.run(["/bin/sh", "-c", script], env=run_env, capture_output=True, text=True, check=True)
+        words = out.stdout.split()
+        counts.append(int(words[words.index("--n") + 1]))
+        seeds.append(int(words[words.index("--seed") + 1]))
+    assert counts == [3, 2, 2]
+    assert seeds == [100, 101, 102]
 
 
 @pytest.mark.parametrize(
@@ -92,18 +134,19 @@ def test_training_runtime_pod_template_is_a_valid_gpu_pod(defaults):
     pod_spec = node["template"]["spec"]["template"]["spec"]
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "template"}, "spec": pod_spec}
     assert kubernetes_validate.validate(pod, K8S_VERSION, strict=True) == K8S_VERSION
+    assert restricted_problems(pod_spec) == []
     keys = [t["key"] for t in pod_spec["tolerations"]]
     assert keys == ["hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated", "nvidia.com/gpu"]
-    assert pod_spec["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert "nodeSelector" not in pod_spec, "the TrainJob's GPU request places the pod"
     (container,) = pod_spec["containers"]
     assert container["name"] == "node"
-    assert {m["mountPath"] for m in container["volumeMounts"]} == {"/results", "/datasets", "/dev/shm"}
+    assert {m["mountPath"] for m in container["volumeMounts"]} == {"/results", "/dev/shm"}
 
 
 def test_train_job_structure(defaults):
     job = train_job(TrainJob("gan-fixed", data="/datasets/electrons_25.h5", epochs=30), defaults)
     assert (job["apiVersion"], job["kind"]) == ("trainer.kubeflow.org/v1alpha1", "TrainJob")
-    assert job["metadata"] == {"name": "gan-fixed", "namespace": "fastsim"}
+    assert job["metadata"] == {"name": "gan-fixed", "namespace": "fastsim-jobs"}
     assert set(job["spec"]) <= TRAINJOB_SPEC_FIELDS
     assert job["spec"]["runtimeRef"] == {
         "apiGroup": "trainer.kubeflow.org",
