@@ -20,6 +20,7 @@ import numpy as np
 
 from fastsim_kernel._atomic import atomic_path, check_output_path
 from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.system import usable_cpus
 
 #: the seed's timing table (CERN openlab talk): method -> ms/shower
 SEED_TABLE = [
@@ -49,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "fast-bfloat16; fast = the exact polyphase form)")
     parser.add_argument("--energy", type=float, default=100.0, help="primary energy in GeV (default 100)")
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per point (default 3 s)")
-    parser.add_argument("--g4-n", type=int, default=5, help="Geant4 showers timed, 0 to skip (default 5)")
+    parser.add_argument("--g4-n", type=int, default=5,
+                        help="Geant4 showers timed first, one worker (default 5; 0 skips the Geant4 timing)")
     parser.add_argument("--reference", default=None, help="Geant4 file to validate each variant against")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
 
@@ -77,15 +79,11 @@ def time_batch(generator, batch: int, *, seconds: float) -> float:
     return float(np.median(times))
 
 
-def geant4_ms_per_shower(energy: float, n: int, grid: str) -> float | None:
-    """One worker's wall ms/shower at ``energy`` (warm worker), or None when Geant4 is not installed."""
-    try:
-        from fastsim_kernel.bench.g4 import measure
+def geant4_ms_per_shower(energy: float, n: int, grid: str) -> float:
+    """One worker's wall ms/shower at ``energy`` (warm worker)."""
+    from fastsim_kernel.bench.g4 import measure
 
-        seconds = measure(energies=[energy], n=n, workers=1, grid=grid)
-    except (ImportError, FastsimError) as err:
-        print(f"Geant4 timing skipped: {err}")
-        return None
+    seconds = measure(energies=[energy], n=n, workers=1, grid=grid)
     return 1e3 * seconds[energy][0] / n
 
 
@@ -122,14 +120,17 @@ def benchmark(*, kind: str, weights: str | None, batches: list[int], variants: l
     """Run the whole benchmark and return the report (see ``format_table``)."""
     from fastsim_kernel.data import read_showers
     from fastsim_kernel.gan.architectures import build_generator
+    from fastsim_kernel.gan.config import GANConfig
     from fastsim_kernel.gan.flops import model_flops
     from fastsim_kernel.gan.generate import Generator
 
-    rate = matmul_gflops()
     ref_showers = read_showers(reference, stop=500) if reference else None
     rows, checks = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         folder, source = _model_folder(kind, weights, Path(tmp))
+        grid = "x".join(map(str, GANConfig.load(folder / "config.json").grid))
+        g4_ms = geant4_ms_per_shower(energy, g4_n, grid) if g4_n > 0 else None  # first: a failure stops it early
+        rate = matmul_gflops()
         for variant in variants:
             precision, xla, fast = VARIANTS[variant]
             generator = Generator(folder, precision=precision, xla=xla, fast=fast)
@@ -143,10 +144,9 @@ def benchmark(*, kind: str, weights: str | None, batches: list[int], variants: l
                              "effective_gflops_per_s": reference_flops / per_shower / 1e9})
             if ref_showers is not None:
                 checks[variant] = _validate_variant(generator, ref_showers)
-    g4_ms = geant4_ms_per_shower(energy, g4_n, "x".join(map(str, generator.grid))) if g4_n > 0 else None
     return {
         "benchmark": "3dgan-generator", "model": kind, "weights": source, "energy_gev": energy,
-        "gflop_per_shower": reference_flops / 1e9, "matmul_gflops_per_s": rate, "cpus": os.cpu_count(),
+        "gflop_per_shower": reference_flops / 1e9, "matmul_gflops_per_s": rate, "cpus": usable_cpus(),
         "machine": platform.processor() or platform.machine(), "load_average": os.getloadavg()[0],
         "geant4_ms_per_shower": g4_ms, "results": rows, "validation": checks,
         "seed_table": [{"method": m, "batch": b, "ms_per_shower": t} for m, b, t in SEED_TABLE],
@@ -204,6 +204,9 @@ def run(args: argparse.Namespace) -> int:
         raise FastsimError(msg)
     if args.seconds <= 0:
         msg = f"--seconds must be > 0, got {args.seconds}"
+        raise FastsimError(msg)
+    if args.g4_n < 0:
+        msg = f"--g4-n must be >= 0 Geant4 showers (0 skips the Geant4 timing), got {args.g4_n}"
         raise FastsimError(msg)
     if args.json:
         check_output_path(args.json, overwrite=True)  # its folder must exist: fail before a long run

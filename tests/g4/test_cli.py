@@ -167,6 +167,12 @@ def test_bench_g4_prints_table_and_writes_json(capsys, tmp_path):
     assert row["throughput_ratio"] > 0
     assert data["workers"] == 2
     assert data["physics"] == "datafree"
+    # the speed targets are printed figures, met or missed (no test times anything)
+    speed = data["targets"]["one_worker_ms_per_gev"]
+    assert speed["target"] == 5.0
+    assert speed["found"] == pytest.approx(row["one_worker"]["ms_per_gev"])  # one energy: the total is that row
+    assert f"target: one worker at most 5 ms/GeV: {speed['found']:.2f}" in out
+    assert "target: 2 workers at least 1.80x one worker" in out
 
 
 def test_a_dying_worker_gives_one_line_and_no_leftovers(capsys, tmp_path, monkeypatch):
