@@ -47,19 +47,55 @@ def run_reference(args: argparse.Namespace) -> int:
 
 
 def _register_validate(subparsers) -> None:
-    p = subparsers.add_parser("validate", help="compare candidate showers (GAN) with reference ones (Geant4)")
-    p.add_argument("--reference", type=Path, required=True, help="reference showers (Geant4)")
-    p.add_argument("--candidate", type=Path, required=True, help="candidate showers (GAN)")
-    p.add_argument("--out", type=Path, required=True, help="report folder (figures, metrics.json, index.html)")
+    p = subparsers.add_parser(
+        "validate",
+        help="compare a candidate (GAN) with the Geant4 reference at every validation point",
+        description="Per point: sum/E mean and resolution, energy per layer, per-layer x/y centre and width, the "
+        "measured angle (each with a bootstrap interval and the Geant4-vs-Geant4 floor from two halves of the "
+        "reference), classifier AUCs, FPD and KPD; PASS/FAIL of every target in OUT/index.html and "
+        "OUT/metrics.json.",
+    )
+    p.add_argument("--reference", type=Path, required=True, help="reference showers, e.g. from `fastsim reference`")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--candidate", type=Path, help="candidate showers holding every point")
+    source.add_argument("--model", help="run folder or 'shipped': generate at each point (seed --seed)")
+    p.add_argument("--out", type=Path, required=True, help="report folder (an earlier report there is replaced)")
+    p.add_argument("--points", default=None,
+                   help="E:THETA pairs in GeV:degrees, e.g. 10:90,50:60 (default: the reference's points)")
+    p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples (default 200)")
+    p.add_argument("--level", type=float, default=0.95, help="coverage of the intervals (default 0.95)")
+    p.add_argument("--no-floor", action="store_true", help="skip the Geant4-vs-Geant4 floor (two reference halves)")
     p.add_argument("--max-showers", type=int, default=20000, help="showers read per file (default 20000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the classifier split (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the bootstrap, classifier and generation (default 0)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run_validate)
+
+
+def parse_points(text: str) -> list[tuple[float, float]]:
+    """'10:90,50:60' -> [(10.0, 90.0), (50.0, 60.0)]."""
+    from fastsim_kernel.errors import FastsimError
+
+    try:
+        points = [tuple(float(v) for v in pair.split(":")) for pair in text.split(",")]
+    except ValueError:
+        points = []
+    if not points or any(len(p) != 2 or p[0] <= 0 or not 0 < p[1] < 180 for p in points):
+        msg = f"--points {text!r}: expected E:THETA pairs in GeV:degrees separated by commas, e.g. 10:90,50:60"
+        raise FastsimError(msg)
+    return points  # type: ignore[return-value]
 
 
 def run_validate(args: argparse.Namespace) -> int:
     from fastsim_kernel.validation import validate
+    from fastsim_kernel.validation.targets import TARGETS
 
-    metrics = validate(args.reference, args.candidate, args.out, max_showers=args.max_showers, seed=args.seed)
-    auc = metrics["classifier"]["auc_high_level"]
-    print(f"wrote {args.out}/index.html (classifier AUC {auc:.3f}, 0.5 = indistinguishable)")
+    points = parse_points(args.points) if args.points else None
+    metrics = validate(args.reference, args.candidate, args.out, model=args.model, points=points,
+                       resamples=args.resamples, level=args.level, floor=not args.no_floor,
+                       max_showers=args.max_showers, seed=args.seed, progress=not args.quiet)
+    n = len(metrics["points"])
+    for target in TARGETS:
+        s = metrics["summary"][target.name]
+        print(f"{target.label}: {s['passed']}/{n} points pass, {s['failed']} fail, {s['na']} n/a")
+    print(f"wrote {args.out}/index.html and metrics.json")
     return 0

@@ -38,5 +38,8 @@ def classifier_auc(reference: np.ndarray, candidate: np.ndarray, *, seed: int = 
     model = ensemble.HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, random_state=seed,
                                                     early_stopping=False)
     split = selection.StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = selection.cross_val_predict(model, x, y, cv=split, method="predict_proba")[:, 1]
+    # one OpenMP thread: the samples are small; on the loaded 2-core machine the default (every core) took
+    # 130 s for one 120-shower validation point, one thread 11 s (docs/validation.md)
+    with require("threadpoolctl").threadpool_limits(limits=1, user_api="openmp"):
+        scores = selection.cross_val_predict(model, x, y, cv=split, method="predict_proba")[:, 1]
     return float(metrics.roc_auc_score(y, scores))

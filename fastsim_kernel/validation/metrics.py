@@ -26,7 +26,6 @@ from fastsim_kernel.physics import (
 )
 from fastsim_kernel.validation.classifier import classifier_auc
 from fastsim_kernel.validation.features import high_level_features, low_level_features
-from fastsim_kernel.validation.selection import comparison_points, in_window
 
 HIST_BINS = 30
 
@@ -72,7 +71,7 @@ def profile_distances(reference: Showers, candidate: Showers) -> dict[str, float
 
 
 def compare(reference: Showers, candidate: Showers, *, seed: int = 0) -> dict:
-    """All metrics of ``candidate`` against ``reference`` (already restricted to common conditions)."""
+    """Metrics of ``candidate`` against ``reference`` over all their showers (pooled over conditions)."""
     ref_obs, cand_obs = scalar_observables(reference), scalar_observables(candidate)
     metrics = {
         "n_reference": len(reference),
@@ -92,18 +91,4 @@ def compare(reference: Showers, candidate: Showers, *, seed: int = 0) -> dict:
         "model": "HistGradientBoostingClassifier, 5-fold cross-validated, balanced classes",
         "low_level_features": "cells summed in 5x5x5 blocks / primary energy",
     }
-    metrics["bins"] = [_bin_metrics(reference, candidate, e, t) for e, t in comparison_points(reference, candidate)]
     return metrics
-
-
-def _bin_metrics(reference: Showers, candidate: Showers, energy: float, theta: float) -> dict:
-    ref, cand = reference[in_window(reference, energy, theta)], candidate[in_window(candidate, energy, theta)]
-    ref_sf, cand_sf = sampling_fraction(ref.cells, ref.energy), sampling_fraction(cand.cells, cand.energy)
-    return {
-        "energy_gev": energy,
-        "theta_rad": theta,
-        "n_reference": len(ref),
-        "n_candidate": len(cand),
-        "sampling_fraction_relative_error": float(relative_error(ref_sf, cand_sf)),
-        "profile_separation_power": profile_distances(ref, cand),
-    }

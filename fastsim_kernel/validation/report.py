@@ -1,73 +1,162 @@
-"""``validate``: the whole report (metrics.json, figures/, index.html) for one reference/candidate pair."""
+"""``validate``: the whole report (metrics.json, figures/, index.html) of a candidate against a reference.
+
+The report is written into a temporary sibling folder and renamed onto ``out`` at the end, so ``out`` is
+either the previous report or the complete new one, never half of each.
+"""
 
 from __future__ import annotations
 
-import html
+import contextlib
+import itertools
 import json
 import math
 import os
+import shutil
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from fastsim_kernel._atomic import atomic_path
+import numpy as np
+
 from fastsim_kernel.data import Showers, read_showers
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.validation.figures import write_figures
+from fastsim_kernel.validation.html import render_html
 from fastsim_kernel.validation.metrics import compare
-from fastsim_kernel.validation.selection import common_support, comparison_points
+from fastsim_kernel.validation.reference import reference_points
+from fastsim_kernel.validation.selection import (
+    POINT_ENERGY_TOLERANCE,
+    POINT_THETA_TOLERANCE_DEG,
+    at_point,
+    describe_conditions,
+    point_label,
+    recorded_points,
+)
+from fastsim_kernel.validation.targets import MIN_SHOWERS, TARGETS, Options, point_metrics
 
 
-def validate(reference: str | os.PathLike | Showers, candidate: str | os.PathLike | Showers,
-             out: str | os.PathLike, *, max_showers: int = 20000, seed: int = 0,
-             labels: tuple[str, str] = ("Geant4", "GAN")) -> dict:
-    """Compare ``candidate`` showers with ``reference`` showers and write the report into ``out``.
+def validate(
+    reference: str | os.PathLike | Showers,
+    candidate: str | os.PathLike | Showers | None,
+    out: str | os.PathLike,
+    *,
+    model: str | os.PathLike | None = None,
+    points: Sequence[tuple[float, float]] | None = None,
+    resamples: int = 200,
+    level: float = 0.95,
+    floor: bool = True,
+    max_showers: int = 20000,
+    seed: int = 0,
+    labels: tuple[str, str] = ("Geant4", "GAN"),
+    progress: bool = True,
+) -> dict:
+    """Compare a candidate with a reference at every validation point and write the report into ``out``.
 
     Args:
-        reference, candidate: shower files (.h5/.root) or ``Showers``.
-        out: report folder (created); holds metrics.json, index.html and figures/.
-        max_showers: showers read from each file (default 20000).
-        seed: seeds the classifier's subsampling and folds.
-        labels: legend names of the reference and the candidate.
-
-    Both samples are first restricted to the conditions the other one covers (energy +-5 GeV, angle
-    +-0.1 rad), so a candidate generated at one energy is compared with the reference showers near it.
+        reference: shower file (.h5/.root) or ``Showers``, e.g. from ``fastsim reference``.
+        candidate: shower file or ``Showers`` holding every point; or None with ``model``.
+        out: report folder (metrics.json, index.html, figures/); an existing report there is replaced.
+        model: a run folder or "shipped": generate at each point's (energy, angle), as many showers as the
+            reference has there, with the noise seed ``seed``.
+        points: (energy GeV, angle degrees) pairs; default: the points the reference records, else
+            10, 20, 50, 100 GeV x 60, 90, 120 degrees. A shower is at a point within 0.5 % and 0.5 degrees.
+        resamples, level: bootstrap replicas and coverage of every interval (default 200, 0.95).
+        floor: also compare two random halves of the reference (the Geant4-vs-Geant4 floor).
+        max_showers: showers read from each file.
+        seed: seeds the bootstrap, the halves, the classifier folds and the generation.
+        labels: names of the reference and the candidate.
+        progress: a progress bar on stderr.
 
     Returns:
-        The metrics (also written to ``out/metrics.json``).
+        The metrics (also in ``out/metrics.json``): per point every metric with its interval and floor, and
+        each target with pass (true/false) or null with the reason it could not be evaluated.
     """
-    if max_showers < 1:
-        msg = f"max_showers must be >= 1, got {max_showers}"
+    out = _check_out(Path(out))
+    if (candidate is None) == (model is None):
+        msg = "give either a candidate (file or showers) or a model to generate from, not both or neither"
         raise FastsimError(msg)
-    ref_all, cand_all = (_load(s, max_showers, role) for s, role in ((reference, "reference"),
-                                                                     (candidate, "candidate")))
-    if ref_all.grid != cand_all.grid:
-        msg = f"reference grid {ref_all.grid} differs from candidate grid {cand_all.grid}; compare like with like"
+    if max_showers < 1 or resamples < 10 or not 0 < level < 1:
+        msg = (f"expected max_showers >= 1, resamples >= 10 and 0 < level < 1, got {max_showers}, {resamples} "
+               f"and {level}")
         raise FastsimError(msg)
-    ref, cand = common_support(ref_all, cand_all)
-    if len(ref) < 2 or len(cand) < 2:
-        msg = (
-            f"reference and candidate share no conditions: reference E {ref_all.energy.min():.1f}-"
-            f"{ref_all.energy.max():.1f} GeV, candidate E {cand_all.energy.min():.1f}-"
-            f"{cand_all.energy.max():.1f} GeV (angles in rad {ref_all.theta.min():.2f}-"
-            f"{ref_all.theta.max():.2f} vs {cand_all.theta.min():.2f}-{cand_all.theta.max():.2f})"
-        )
+    ref_all = _load(reference, max_showers, "reference")
+    points = [(float(e), float(t)) for e, t in points] if points else (
+        recorded_points(ref_all) or reference_points())
+    ref_at = [ref_all[at_point(ref_all, e, t)] for e, t in points]
+    _require_points(ref_all, ref_at, points, "reference", source=reference)
+    if model is not None:
+        cand_at = _generate(model, ref_at, points, seed=seed, progress=progress)
+        candidate = f"model {model}"
+    else:
+        cand_all = _load(candidate, max_showers, "candidate")
+        cand_at = [cand_all[at_point(cand_all, e, t)] for e, t in points]
+        _require_points(cand_all, cand_at, points, "candidate", source=candidate)
+    if ref_all.grid != cand_at[0].grid:
+        msg = f"reference grid {ref_all.grid} differs from candidate grid {cand_at[0].grid}; compare like with like"
         raise FastsimError(msg)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    metrics = compare(ref, cand, seed=seed)
-    metrics["inputs"] = {
-        "reference": _describe(reference, ref_all, ref),
-        "candidate": _describe(candidate, cand_all, cand),
-        "labels": list(labels),
+
+    options = Options(resamples=resamples, level=level, floor=floor, seed=seed)
+    per_point = []
+    for (energy, theta), ref, cand in _progress(list(zip(points, ref_at, cand_at, strict=True)), progress):
+        per_point.append({"energy_gev": energy, "theta_deg": theta, **point_metrics(ref, cand, options)})
+    ref_pool, cand_pool = Showers.concatenate(ref_at), Showers.concatenate(cand_at)
+    metrics = {
+        "points": per_point,
+        "summary": _summary(per_point),
+        "pooled": compare(ref_pool, cand_pool, seed=seed),
+        "method": {
+            "bootstrap": {"resamples": resamples, "level": level, "kind": "percentile, samples resampled "
+                          "independently"},
+            "floor": "two random halves of the reference compared the same way" if floor else None,
+            "point_tolerance": {"energy_relative": POINT_ENERGY_TOLERANCE, "theta_deg": POINT_THETA_TOLERANCE_DEG},
+            "minimum_showers": MIN_SHOWERS,
+            "targets": {t.name: {"label": t.label, "tolerance": t.tolerance, "unit": t.unit,
+                                 **({"stretch": t.stretch} if t.stretch else {})} for t in TARGETS},
+        },
+        "inputs": {
+            "reference": _describe(reference, ref_all, ref_pool),
+            "candidate": _describe(candidate, cand_pool, cand_pool),
+            "labels": list(labels),
+        },
     }
-    sources = {labels[0]: ref, labels[1]: cand}
-    figures = write_figures(sources, comparison_points(ref, cand), out / "figures")
-    metrics["figures"] = [f["file"] for f in figures]
-    metrics = _json_safe(metrics)
-    with atomic_path(out / "metrics.json") as tmp:
-        tmp.write_text(json.dumps(metrics, indent=2) + "\n")
-    with atomic_path(out / "index.html") as tmp:
-        tmp.write_text(render_html(metrics, figures))
+    with _staging(out) as folder:
+        sources = {labels[0]: ref_pool, labels[1]: cand_pool}
+        figures = write_figures(sources, [(e, math.radians(t)) for e, t in points], folder / "figures")
+        metrics["figures"] = [f["file"] for f in figures]
+        metrics = _json_safe(metrics)
+        (folder / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+        (folder / "index.html").write_text(render_html(metrics, figures))
     return metrics
+
+
+def _check_out(out: Path) -> Path:
+    if out.exists() and not out.is_dir():
+        msg = f"--out {str(out)!r} is a file; expected a report folder (new, or holding an earlier report)"
+        raise FastsimError(msg)
+    if out.is_dir() and os.listdir(out) and not (out / "metrics.json").exists():
+        msg = f"--out {str(out)!r} is a folder that holds something other than a report; choose a new folder"
+        raise FastsimError(msg)
+    if not out.parent.is_dir():
+        msg = f"the folder of --out {str(out)!r} does not exist"
+        raise FastsimError(msg)
+    return out
+
+
+@contextlib.contextmanager
+def _staging(out: Path):
+    """Yield a temporary sibling folder; on success it replaces ``out`` (an earlier report is removed)."""
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load(source, max_showers: int, role: str) -> Showers:
@@ -76,6 +165,46 @@ def _load(source, max_showers: int, role: str) -> Showers:
         msg = f"{role} {source if not isinstance(source, Showers) else 'showers'}: no showers to compare"
         raise FastsimError(msg)
     return showers[:max_showers]
+
+
+def _require_points(everything: Showers, selected: list[Showers], points, role: str, *, source) -> None:
+    missing = [point_label(e, t) for (e, t), s in zip(points, selected, strict=True) if len(s) == 0]
+    if missing:
+        name = "showers" if isinstance(source, Showers) else str(source)
+        hint = " (make one with `fastsim reference`)" if role == "reference" else ""
+        msg = (f"{role} {name} has no showers at {len(missing)} of the {len(points)} points ({'; '.join(missing)});"
+               f" it holds {describe_conditions(everything)}{hint}")
+        raise FastsimError(msg)
+
+
+def _generate(model, ref_at: list[Showers], points, *, seed: int, progress: bool) -> list[Showers]:
+    from fastsim_kernel.gan.generate import load_generator
+
+    generator = load_generator(model)
+    energy = np.concatenate([np.full(len(r), e, np.float32) for r, (e, _) in zip(ref_at, points, strict=True)])
+    theta = np.concatenate([np.full(len(r), math.radians(t), np.float32)
+                            for r, (_, t) in zip(ref_at, points, strict=True)])
+    if progress:
+        print(f"generating {len(energy)} showers with {model} (seed {seed})", file=sys.stderr)
+    showers = generator.generate(energy, theta, seed=seed)
+    bounds = np.cumsum([0] + [len(r) for r in ref_at])
+    return [showers[int(a) : int(b)] for a, b in itertools.pairwise(bounds)]
+
+
+def _progress(items: list, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc="validation points", unit=" point", disable=not enabled, file=sys.stderr)
+
+
+def _summary(per_point: list[dict]) -> dict:
+    """target -> {passed, failed, na} counts over the points, and whether every point passes."""
+    out = {}
+    for target in TARGETS:
+        results = [p["targets"][target.name].get("pass") for p in per_point]
+        out[target.name] = {"passed": results.count(True), "failed": results.count(False),
+                            "na": results.count(None), "all_pass": all(r is True for r in results)}
+    return out
 
 
 def _describe(source, everything: Showers, used: Showers) -> dict:
@@ -90,64 +219,12 @@ def _describe(source, everything: Showers, used: Showers) -> dict:
 
 
 def _json_safe(value):
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else value
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
     return value
-
-
-def _fmt(value) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
-
-
-def render_html(metrics: dict, figures: list[dict]) -> str:
-    """One self-contained page (figures linked relative to it) showing every metric and figure."""
-    ref_label, cand_label = metrics["inputs"]["labels"]
-    clf = metrics["classifier"]
-    rows = []
-    for name, rel in metrics["relative_error"].items():
-        sp = metrics["separation_power"].get(name, {})
-        rows.append(f"<tr><td>{html.escape(name)}</td><td>{_fmt(rel)}</td><td>{_fmt(sp.get('sp'))}</td>"
-                    f"<td>{_fmt(sp.get('floor'))}</td></tr>")
-    cell = metrics["separation_power"]["cell_spectrum"]
-    rows.append(f"<tr><td>cell_spectrum (log10 GeV)</td><td></td><td>{_fmt(cell['sp'])}</td>"
-                f"<td>{_fmt(cell['floor'])}</td></tr>")
-    profiles = "".join(f"<tr><td>{html.escape(k)}</td><td>{_fmt(v)}</td></tr>"
-                       for k, v in metrics["profile_separation_power"].items())
-    bins = "".join(
-        f"<tr><td>{b['energy_gev']:.1f}</td><td>{math.degrees(b['theta_rad']):.1f}</td><td>{b['n_reference']}</td>"
-        f"<td>{b['n_candidate']}</td><td>{_fmt(b['sampling_fraction_relative_error'])}</td>"
-        f"<td>{_fmt(b['profile_separation_power']['z_projection'])}</td></tr>" for b in metrics["bins"])
-    images = "".join(f'<figure><img src="{html.escape(f["file"])}" alt="{html.escape(f["caption"])}">'
-                     f"<figcaption>{html.escape(f['caption'])}</figcaption></figure>" for f in figures)
-    inputs = "".join(
-        f"<li>{html.escape(label)}: {html.escape(d['source'])}, {d['n_used']} of {d['n_read']} showers, "
-        f"E {d['energy_gev'][0]:.1f}-{d['energy_gev'][1]:.1f} GeV, θ {d['theta_deg'][0]:.1f}-"
-        f"{d['theta_deg'][1]:.1f}°</li>"
-        for label, d in ((ref_label, metrics["inputs"]["reference"]), (cand_label, metrics["inputs"]["candidate"])))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>fastsim validation: {html.escape(cand_label)} vs
-{html.escape(ref_label)}</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
-figure{{display:inline-block;margin:8px}}img{{max-width:560px}}</style></head><body>
-<h1>{html.escape(cand_label)} vs {html.escape(ref_label)}</h1>
-<ul>{inputs}</ul>
-<h2>Classifier test</h2>
-<p>AUC (high-level features): <b>{_fmt(clf['auc_high_level'])}</b>; AUC (low-level, {html.escape(
-        clf['low_level_features'])}): <b>{_fmt(clf['auc_low_level'])}</b>. 0.5 means the classifier cannot
-tell the samples apart ({html.escape(clf['model'])}).</p>
-<h2>Observables</h2>
-<table><tr><th>observable</th><th>relative error of the mean</th><th>separation power</th>
-<th>statistical floor</th></tr>{''.join(rows)}</table>
-<h2>Mean profiles</h2><table><tr><th>profile</th><th>separation power</th></tr>{profiles}</table>
-<h2>Energy and angle bins (±5 GeV, ±0.1 rad)</h2>
-<table><tr><th>E [GeV]</th><th>θ [deg]</th><th>n {html.escape(ref_label)}</th><th>n {html.escape(cand_label)}</th>
-<th>sampling fraction rel. error</th><th>z-profile separation power</th></tr>{bins}</table>
-<h2>Figures</h2>{images}
-<p><a href="metrics.json">metrics.json</a></p>
-</body></html>
-"""

@@ -1,16 +1,22 @@
-"""Fixtures of the validation suite: two independent Geant4 samples of the same conditions."""
+"""Fixtures of the validation suite: two independent Geant4 samples at the same two validation points."""
 
 from __future__ import annotations
 
 import pytest
 
+#: (energy GeV, angle degrees) of the Geant4 fixture, and showers per point and sample
+G4_POINTS = ((10.0, 90.0), (20.0, 60.0))
+G4_PER_POINT = 60
+
 
 @pytest.fixture(scope="session")
 def g4_pair():
-    """Two Geant4 samples (seeds 21 and 22), 120 electrons each, 10-30 GeV, normal incidence, 25x25x25."""
+    """Two Geant4 samples (seeds 21 and 22, 31 and 32), 60 electrons at each point, 25x25x25 (about 20 s)."""
+    from fastsim_kernel.data import Showers
     from fastsim_kernel.g4 import simulate
 
     return tuple(
-        simulate(120, grid="25x25x25", energy=(10, 30), theta=90, seed=seed, workers=2, progress=False)
-        for seed in (21, 22)
+        Showers.concatenate([simulate(G4_PER_POINT, grid="25x25x25", energy=e, theta=t, seed=seed + i, workers=2,
+                                      progress=False) for i, (e, t) in enumerate(G4_POINTS)])
+        for seed in (21, 31)
     )
