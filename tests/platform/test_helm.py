@@ -3,6 +3,7 @@ rendered object strictly valid for Kubernetes, and wired to config.yaml."""
 
 from __future__ import annotations
 
+import copy
 import re
 import subprocess
 from pathlib import Path
@@ -20,13 +21,21 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(helm), *args], capture_output=True, text=True, check=False)
 
 
-@pytest.fixture
-def rendered(helm, chart_with_stub) -> list[dict]:
-    result = run_helm(
-        helm, "template", "hub", str(chart_with_stub), "-f", str(CONFIG), "--kube-version", f"{K8S_VERSION}.0"
-    )
+def render(helm: Path, chart: Path, *values_files: Path, sets: tuple[str, ...] = ()) -> list[dict]:
+    """helm template of ``chart`` (release "hub", namespace "fastsim") with the values files; the objects."""
+    args = ["template", "hub", str(chart), "--namespace", "fastsim", "--kube-version", f"{K8S_VERSION}.0"]
+    for path in values_files:
+        args += ["-f", str(path)]
+    for setting in sets:
+        args += ["--set", setting]
+    result = run_helm(helm, *args)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+@pytest.fixture
+def rendered(helm, chart_with_stub) -> list[dict]:
+    return render(helm, chart_with_stub, CONFIG)
 
 
 def by_kind(docs: list[dict], kind: str) -> list[dict]:
@@ -34,12 +43,22 @@ def by_kind(docs: list[dict], kind: str) -> list[dict]:
 
 
 def test_dependency_is_the_pinned_z2jh_chart():
+    """z2jh 4.4.0: past 4.3.4 (JupyterHub CSRF fix) and 4.4.0 (DoS advisory); our mapping is of that tag."""
+    from fastsim_kernel.platform.z2jh import Z2JH_VERSION
+
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     (dependency,) = chart["dependencies"]
     assert dependency["name"] == "jupyterhub"
     assert re.fullmatch(r"\d+\.\d+\.\d+", dependency["version"]), "pin an exact version, not a range"
-    assert dependency["version"].startswith("4.")
+    assert dependency["version"] == "4.4.0" == Z2JH_VERSION
     assert dependency["repository"] == "https://hub.jupyter.org/helm-chart/"
+
+
+def test_hub_packages_match_the_z2jh_hub_image():
+    """jupyterhub 5.5.0 and jupyterhub-kubespawner 7.0.0: images/hub/requirements.txt of z2jh 4.4.0."""
+    from importlib.metadata import version
+
+    assert (version("jupyterhub"), version("jupyterhub-kubespawner")) == ("5.5.0", "7.0.0")
 
 
 def test_lint_strict_with_config_yaml(helm, chart_with_stub):
@@ -68,7 +87,9 @@ def test_template_needs_the_dependency(helm, tmp_path):
 
 def test_rendered_objects_are_strictly_valid(rendered):
     kinds = sorted(doc["kind"] for doc in rendered)
-    assert kinds == ["ConfigMap", "DaemonSet", "DaemonSet", "NetworkPolicy", "PersistentVolumeClaim"]
+    assert kinds == ["ConfigMap", "DaemonSet", "DaemonSet", "LimitRange", "Namespace", "NetworkPolicy",
+                     "NetworkPolicy", "PersistentVolumeClaim", "ResourceQuota", "Role", "RoleBinding",
+                     "ServiceAccount", "ServiceAccount"]
     for doc in rendered:
         assert kubernetes_validate.validate(doc, K8S_VERSION, strict=True) == K8S_VERSION
 
@@ -87,34 +108,96 @@ def test_hub_files_configmap(rendered, values):
     assert mount["mountPath"] == "/usr/local/etc/jupyterhub/jupyterhub_config.d"
 
 
-def test_dataset_claim_matches_the_profiles(rendered, values):
-    (claim,) = by_kind(rendered, "PersistentVolumeClaim")
+def test_stale_hub_files_checksum_fails_the_install(helm, chart_with_stub, values):
+    """helm computes the checksum of files/hub itself and refuses a config.yaml that carries another one:
+    the hub pod's annotation changes with the files, so the hub restarts on `helm upgrade`."""
+    from fastsim_kernel.platform.checks import hub_files_checksum
+
+    annotation = "jupyterhub.hub.annotations.fastsim-hub/hub-files-checksum"
+    args = ["template", "hub", str(chart_with_stub), "-f", str(CONFIG), "--set", f"{annotation}=stale"]
+    result = run_helm(helm, *args)
+    assert result.returncode != 0
+    right = hub_files_checksum(chart_with_stub)
+    assert f'is "stale", not the checksum of files/hub: set it to "{right}"' in result.stderr
+    assert values["jupyterhub"]["hub"]["annotations"]["fastsim-hub/hub-files-checksum"] == right
+    (chart_with_stub / "files" / "hub" / "fastsim_profiles.py").write_text("# changed\n")
+    result = run_helm(helm, "template", "hub", str(chart_with_stub), "-f", str(CONFIG))
+    assert result.returncode != 0
+    assert f'set it to "{hub_files_checksum(chart_with_stub)}"' in result.stderr
+
+
+def test_datasets_are_off_by_default_and_the_switch_creates_the_claim(helm, chart_with_stub, rendered, values):
+    from fastsim_kernel.platform import pod_manifest
+
+    claims = {doc["metadata"]["name"] for doc in by_kind(rendered, "PersistentVolumeClaim")}
+    assert claims == {"fastsim-results"}
+    on = render(helm, chart_with_stub, CONFIG, sets=("jupyterhub.custom.fastsim.datasets.enabled=true",))
+    (claim,) = [d for d in by_kind(on, "PersistentVolumeClaim") if d["metadata"]["name"] != "fastsim-results"]
     assert claim["spec"]["accessModes"] == ["ReadOnlyMany"]
     assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
-    name = claim["metadata"]["name"]
-    ml = [p for p in profile_list(values) if p["slug"] in {"ml-cpu", "ml-gpu", "fastsim-ml-gpu"}]
-    for profile in ml:
-        volumes = profile["kubespawner_override"]["volumes"]
-        claims = [v["persistentVolumeClaim"]["claimName"] for v in volumes if "persistentVolumeClaim" in v]
-        assert name in claims
+    changed = copy.deepcopy(values)
+    changed["jupyterhub"]["custom"]["fastsim"]["datasets"]["enabled"] = True
+    pod = pod_manifest(changed, "ml-cpu")
+    mounted = [v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"] if v["name"] == "datasets"]
+    assert mounted == [claim["metadata"]["name"]]
 
 
-def test_image_pullers_split_cpu_and_gpu(rendered, values):
+def test_jobs_namespace_is_separate_and_restricted(rendered, values):
+    from fastsim_kernel.platform.jobs import JobDefaults
+
+    defaults = JobDefaults.from_values(values)
+    (namespace,) = by_kind(rendered, "Namespace")
+    assert namespace["metadata"]["name"] == defaults.namespace == "fastsim-jobs"
+    labels = namespace["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    accounts = {(a["metadata"]["namespace"], a["metadata"]["name"]): a for a in by_kind(rendered, "ServiceAccount")}
+    runner = accounts[("fastsim-jobs", defaults.service_account)]
+    assert runner["automountServiceAccountToken"] is False
+    terminal = next(p for p in profile_list(values) if p["slug"] == "terminal")["kubespawner_override"]
+    assert ("fastsim", terminal["service_account"]) in accounts  # the release namespace, release "hub"
+    (role,) = by_kind(rendered, "Role")
+    (binding,) = by_kind(rendered, "RoleBinding")
+    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "fastsim-jobs"
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": terminal["service_account"], "namespace": "fastsim"}
+    ]
+    resources = {r for rule in role["rules"] for r in rule["resources"]}
+    assert "secrets" not in resources
+    assert "pods/exec" not in resources
+    (results,) = by_kind(rendered, "PersistentVolumeClaim")
+    assert (results["metadata"]["namespace"], results["metadata"]["name"]) == ("fastsim-jobs", defaults.results_claim)
+    assert results["spec"]["accessModes"] == ["ReadWriteMany"]
+    (quota,) = by_kind(rendered, "ResourceQuota")
+    assert quota["spec"]["hard"]["requests.nvidia.com/gpu"] == "4"
+    policy = next(p for p in by_kind(rendered, "NetworkPolicy") if p["metadata"]["namespace"] == "fastsim-jobs")
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]} == {53}
+
+
+def test_image_pullers_split_cpu_and_gpu(helm, chart_with_stub, rendered, values):
+    from fastsim_kernel.platform.checks import restricted_problems
+
     pullers = {ds["metadata"]["name"]: ds["spec"]["template"]["spec"] for ds in by_kind(rendered, "DaemonSet")}
     cpu, gpu = pullers["hub-fastsim-cpu-image-puller"], pullers["hub-fastsim-gpu-image-puller"]
     images = {p["slug"]: p["kubespawner_override"]["image"] for p in profile_list(values)}
     assert [c["image"] for c in gpu["initContainers"]] == [images["ml-gpu"], images["fastsim-ml-gpu"]]
     assert [c["image"] for c in cpu["initContainers"]] == [images["standard-cpu"], images["ml-cpu"], images["terminal"]]
-    assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
-    for profile in profile_list(values):
-        if profile["slug"] in values["jupyterhub"]["custom"]["fastsim"]["gpuProfiles"]:
-            assert profile["kubespawner_override"]["node_selector"] == gpu["nodeSelector"]
+    terms = gpu["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert terms == [{"matchExpressions": values["imagePuller"]["gpuNodeAffinity"]}]
+    assert "affinity" not in cpu
     assert "nodeSelector" not in cpu
     defaults = values["jupyterhub"]["scheduling"]["userPods"]["tolerations"]
     assert gpu["tolerations"][:2] == defaults
     assert gpu["tolerations"][2] == {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
     assert cpu["tolerations"] == defaults
     assert values["jupyterhub"]["prePuller"]["pullProfileListImages"] is False
+    for spec in (cpu, gpu):
+        assert restricted_problems(spec) == []
+        assert "imagePullSecrets" not in spec
+    secrets = ("jupyterhub.imagePullSecrets[0]=org-registry", "jupyterhub.singleuser.image.pullSecrets[0]=team")
+    with_secrets = render(helm, chart_with_stub, CONFIG, sets=secrets)
+    for puller in by_kind(with_secrets, "DaemonSet"):
+        assert puller["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "org-registry"}, {"name": "team"}]
 
 
 def test_network_policy_selects_the_real_terminal_pod(rendered, values):
@@ -122,7 +205,7 @@ def test_network_policy_selects_the_real_terminal_pod(rendered, values):
     and no other profile's pod."""
     from fastsim_kernel.platform import pod_manifest
 
-    (policy,) = by_kind(rendered, "NetworkPolicy")
+    (policy,) = [p for p in by_kind(rendered, "NetworkPolicy") if p["metadata"]["name"].endswith("-kube-api")]
     selector = policy["spec"]["podSelector"]["matchLabels"]
     for profile in profile_list(values):
         labels = pod_manifest(values, profile["slug"], release="hub")["metadata"]["labels"]
@@ -131,7 +214,7 @@ def test_network_policy_selects_the_real_terminal_pod(rendered, values):
 
 
 def test_network_policy_selects_the_terminal_profile(rendered, values):
-    (policy,) = by_kind(rendered, "NetworkPolicy")
+    (policy,) = [p for p in by_kind(rendered, "NetworkPolicy") if p["metadata"]["name"].endswith("-kube-api")]
     selector = policy["spec"]["podSelector"]["matchLabels"]
     terminal = next(p for p in profile_list(values) if p["slug"] == "terminal")
     label = "fastsim-hub/kube-api-access"
@@ -146,7 +229,8 @@ def test_network_policy_selects_the_terminal_profile(rendered, values):
     ("setting", "message"),
     [
         ("dataset.enabled=true", "additional properties 'dataset' not allowed"),
-        ("datasets.size=lots", "at '/datasets/size': 'lots' does not match pattern"),
+        ("jobs.results.size=lots", "at '/jobs/results/size': 'lots' does not match pattern"),
+        ("jupyterhub.custom.fastsim.datasets.enable=true", "additional properties 'enable' not allowed"),
         ("networkPolicy.kubeApi.ports[0]=70000", "at '/networkPolicy/kubeApi/ports/0': maximum"),
         ("imagePuller.pauseImage=registry.k8s.io/pause", "at '/imagePuller/pauseImage'"),
     ],
