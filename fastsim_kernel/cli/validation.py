@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fastsim_kernel.errors import FastsimError
+
 
 def register(subparsers) -> None:
     _register_reference(subparsers)
@@ -67,14 +69,13 @@ def _register_validate(subparsers) -> None:
     p.add_argument("--no-floor", action="store_true", help="skip the Geant4-vs-Geant4 floor (two reference halves)")
     p.add_argument("--max-showers", type=int, default=20000, help="showers read per file (default 20000)")
     p.add_argument("--seed", type=int, default=0, help="seeds the bootstrap, classifier and generation (default 0)")
+    p.add_argument("--labels", default="Geant4,GAN", help="names of reference and candidate (default Geant4,GAN)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run_validate)
 
 
 def parse_points(text: str) -> list[tuple[float, float]]:
     """'10:90,50:60' -> [(10.0, 90.0), (50.0, 60.0)]."""
-    from fastsim_kernel.errors import FastsimError
-
     try:
         points = [tuple(float(v) for v in pair.split(":")) for pair in text.split(",")]
     except ValueError:
@@ -90,9 +91,13 @@ def run_validate(args: argparse.Namespace) -> int:
     from fastsim_kernel.validation.targets import TARGETS
 
     points = parse_points(args.points) if args.points else None
+    labels = tuple(args.labels.split(","))
+    if len(labels) != 2 or not all(labels):
+        msg = f"--labels {args.labels!r}: expected two names separated by a comma, e.g. Geant4,GAN"
+        raise FastsimError(msg)
     metrics = validate(args.reference, args.candidate, args.out, model=args.model, points=points,
                        resamples=args.resamples, level=args.level, floor=not args.no_floor,
-                       max_showers=args.max_showers, seed=args.seed, progress=not args.quiet)
+                       max_showers=args.max_showers, seed=args.seed, labels=labels, progress=not args.quiet)
     n = len(metrics["points"])
     for target in TARGETS:
         s = metrics["summary"][target.name]
