@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from tests.helpers import free_port, wait_for
 
 from .conftest import CHART, REPO
 
@@ -37,8 +38,8 @@ sys.modules["z2jh"] = z2jh
 
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {proxy_port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
+# as z2jh sets it (there "http://:8081"): the culler service reaches the hub on localhost at this port
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
 c.ConfigurableHTTPProxy.command = [{chp!r}]
 c.JupyterHub.db_url = "sqlite:///{state}/hub.sqlite"
@@ -54,12 +55,6 @@ c.JupyterHub.load_roles = [
 ]
 exec(compile(open({cull_file!r}).read(), "fastsim_gpu_cull.py", "exec"))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Hub:
@@ -83,16 +78,8 @@ class Hub:
         return self.call("GET", f"/users/{user}")["servers"]
 
 
-def wait_for(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except (urllib.error.URLError, ConnectionError, KeyError):
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+#: What a hub that is still starting (or a server not there yet) raises: "not yet" for ``wait_for``.
+NOT_YET = (urllib.error.URLError, ConnectionError, KeyError)
 
 
 @pytest.fixture
@@ -129,7 +116,7 @@ def hub(tmp_path):
     )  # fmt: skip
     client = Hub(f"http://127.0.0.1:{hub_port}/hub/api", token)
     try:
-        wait_for(lambda: client.call("GET", "/") is not None, timeout=60, what="the hub API")
+        wait_for(lambda: client.call("GET", "/") is not None, timeout=60, what="the hub API", ignore=NOT_YET)
         yield client
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -145,10 +132,11 @@ def test_idle_gpu_server_is_stopped_cpu_server_kept(hub):
     """GPU timeout 2 s, a check every second: ada's ml-gpu server goes, bob's ml-cpu server stays."""
     hub.call("POST", "/users", {"usernames": ["ada", "bob"]})
     hub.call("POST", "/users/bob/server", {"profile": "ml-cpu"})
-    wait_for(lambda: hub.servers("bob")[""]["ready"], timeout=60, what="bob's server")
+    wait_for(lambda: hub.servers("bob")[""]["ready"], timeout=60, what="bob's server", ignore=NOT_YET)
     status, _ = hub.request("POST", "/users/ada/server", {"profile": "ml-gpu", "gpu": "full"})
     assert status in (201, 202)  # 201: started and ready, 202: still starting
-    wait_for(lambda: "" not in hub.servers("ada"), timeout=60, what="the culler to stop the idle GPU server")
+    wait_for(lambda: "" not in hub.servers("ada"), timeout=60, what="the culler to stop the idle GPU server",
+             ignore=NOT_YET)
     time.sleep(3)  # more culler rounds than bob's idle time needs to exceed the GPU timeout
     bob = hub.servers("bob")[""]
     assert bob["ready"] is True

@@ -33,8 +33,8 @@ def run_hub_file(values, monkeypatch):
     z2jh.get_config = lambda key, default=None: get_value(hub, key, default)
     monkeypatch.setitem(sys.modules, "z2jh", z2jh)
 
-    def run(name: str) -> Config:
-        c = Config()
+    def run(name: str, c: Config | None = None) -> Config:
+        c = c or Config()
         c.JupyterHub.services = []  # z2jh initialises both lists before running the files
         c.JupyterHub.load_roles = []
         source = (HUB_FILES / name).read_text()
@@ -94,7 +94,13 @@ def test_gpu_cull_service_and_role(run_hub_file, values):
     (service,) = c.JupyterHub.services
     assert service["name"] == "fastsim-gpu-culler"
     assert service["command"][1] == "/usr/local/etc/jupyterhub/jupyterhub_config.d/fastsim_gpu_culler"
-    assert service["command"][2:] == ["--timeout=3600", "--every=300", "--profiles=ml-gpu,fastsim-ml-gpu"]
+    assert service["command"][2:] == [
+        "--url=http://localhost:8081/hub/api",  # the hub's own port in its pod, as z2jh's culler does
+        "--timeout=3600",
+        "--every=300",
+        "--max-age=86400",
+        "--profiles=ml-gpu,fastsim-ml-gpu",
+    ]
     (role,) = c.JupyterHub.load_roles
     assert role == {
         "name": "fastsim-gpu-culler",
@@ -128,6 +134,29 @@ def test_culler_picks_idle_gpu_servers_only():
     ]
     stale = culler.servers_to_cull(users, profiles={"ml-gpu", "fastsim-ml-gpu"}, timeout=3600, now=now)
     assert stale == [("ada", ""), ("di", "big")]
+
+
+def test_gpu_culler_url_follows_the_hub_port_and_base_url(run_hub_file):
+    c = Config()
+    c.JupyterHub.hub_bind_url = "http://:9999"
+    c.JupyterHub.base_url = "/fastsim/"
+    (service,) = run_hub_file("fastsim_gpu_cull.py", c).JupyterHub.services
+    assert service["command"][2] == "--url=http://localhost:9999/fastsim/hub/api"
+
+
+def test_culler_stops_gpu_servers_past_their_maximum_age():
+    culler = load_culler()
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    busy_since_morning = {
+        "ready": True,
+        "user_options": {"profile": "ml-gpu"},
+        "last_activity": "2026-01-01T11:59:00Z",
+        "started": "2026-01-01T02:00:00Z",
+    }
+    busy_for_an_hour = dict(busy_since_morning, started="2026-01-01T11:00:00Z")
+    users = [{"name": "ada", "servers": {"": busy_since_morning}}, {"name": "bob", "servers": {"": busy_for_an_hour}}]
+    assert culler.servers_to_cull(users, profiles={"ml-gpu"}, timeout=3600, now=now, max_age=8 * 3600) == [("ada", "")]
+    assert culler.servers_to_cull(users, profiles={"ml-gpu"}, timeout=3600, now=now, max_age=0) == []
 
 
 def test_culler_falls_back_to_start_time_and_quotes_paths():
