@@ -184,3 +184,27 @@ def test_validate_cli(g4_pair, tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1, proc.stderr
         assert expected in proc.stderr
+
+
+def test_a_model_is_run_at_every_point_with_a_fixed_seed(tmp_path, monkeypatch):
+    import fastsim_kernel.gan.generate as generate
+
+    calls = []
+
+    class AnalyticModel:
+        def generate(self, energy, theta, n=None, *, seed=0, strict=False):
+            calls.append((energy, theta, seed))
+            starts = np.flatnonzero(np.r_[True, (np.diff(energy) != 0) | (np.diff(theta) != 0)])
+            sizes = np.diff(np.r_[starts, len(energy)])
+            return Showers.concatenate([gaussian_showers(int(k), energy=float(energy[s]), theta=float(theta[s]),
+                                                         seed=seed) for s, k in zip(starts, sizes, strict=True)])
+
+    monkeypatch.setattr(generate, "load_generator", lambda path: AnalyticModel())
+    metrics = validate(_sample(12, 1), None, tmp_path / "m", model="runs/x", points=POINTS, resamples=20,
+                       seed=5, progress=False)
+    (energy, theta, seed), = calls
+    assert seed == 5
+    np.testing.assert_array_equal(energy, [10.0] * 12 + [50.0] * 12)
+    np.testing.assert_allclose(np.degrees(theta), [90.0] * 12 + [60.0] * 12, atol=1e-4)
+    assert [p["n_candidate"] for p in metrics["points"]] == [12, 12]
+    assert metrics["inputs"]["candidate"]["source"] == "model runs/x"
