@@ -9,13 +9,14 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from fastsim_kernel.platform import load_values, profile_list, render_options_form
+from fastsim_kernel.platform import load_values, render_options_form
 from fastsim_kernel.platform.local.settings import (
     ADMIN_PASSWORD_ENV,
     PASSWORD_ENV,
     HubSettings,
     read_or_create_secret,
 )
+from fastsim_kernel.platform.spawner import offered_profiles
 from fastsim_kernel.platform.values import get_value, hub_values
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
@@ -50,7 +51,7 @@ if settings.admin_user:
 
 # Servers: local processes with the Kubernetes profiles and KubeSpawner's form.
 c.JupyterHub.spawner_class = "fastsim_kernel.platform.local.spawner.FastsimLocalSpawner"
-c.FastsimLocalSpawner.profile_list = profile_list(values)
+c.FastsimLocalSpawner.profile_list = offered_profiles(values)  # as the Kubernetes hub offers them
 # KubeSpawner renders its form with asyncio.run(); JupyterHub loads this file inside its event loop.
 with ThreadPoolExecutor(max_workers=1) as pool:
     c.FastsimLocalSpawner.options_form = pool.submit(render_options_form, values).result()
