@@ -1,22 +1,31 @@
-# Everything installs itself: `make test` and `make hub` work on a fresh machine, idempotently.
+# Everything installs itself: `make hub` and `make test` work on a fresh machine, idempotently.
+# `make hub` installs what the hub and the notebooks need; `make test` adds the test tools (browser, extras).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
-EXTRAS := g4,train,root,hub,dev
+HASH   := $(shell cat pyproject.toml Makefile scripts/install-system-deps.sh | sha1sum | cut -c1-12)
+HUB_STAMP  := $(VENV)/.installed-hub-$(HASH)
+TEST_STAMP := $(VENV)/.installed-test-$(HASH)
+HUB_EXTRAS  := g4,train,hub
+TEST_EXTRAS := g4,train,root,hub,dev
 
-.PHONY: test test-slow test-chart lint hub install clean
+.PHONY: test test-slow test-chart lint hub install notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
-	bash scripts/install-system-deps.sh
-	rm -f $(VENV)/.installed-* && touch $@
+$(HUB_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[$(HUB_EXTRAS)]"
+	bash scripts/install-system-deps.sh hub
+	rm -f $(VENV)/.installed-hub-* && touch $@
 
-install: $(STAMP)
+$(TEST_STAMP): $(HUB_STAMP)
+	$(PY) -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	bash scripts/install-system-deps.sh test
+	rm -f $(VENV)/.installed-test-* && touch $@
+
+install: $(TEST_STAMP)
 
 lint: install
 	$(VENV)/bin/ruff check fastsim_kernel tests helm/fastsim-hub/files images
@@ -32,8 +41,12 @@ test-chart: install
 test-slow: install
 	$(VENV)/bin/python -m pytest -m slow $(PYTEST_ARGS)
 
-hub: install
+hub: $(HUB_STAMP)
 	$(VENV)/bin/fastsim hub $(HUB_ARGS)
+
+# The curated notebooks executed with their test parameters, outputs kept: docs/notebooks/rendered/
+notebooks: install
+	$(PY) scripts/render_notebooks.py docs/notebooks/rendered
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

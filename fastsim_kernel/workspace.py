@@ -8,14 +8,22 @@ files through one ``Workspace``:
   ``/datasets`` where that volume is mounted); a sample found there is used when the user has none.
 
 Nothing here imports TensorFlow or Geant4 until ``device()`` asks TensorFlow which GPUs it sees.
+
+``sync_curated_notebooks`` brings new versions of the curated notebooks into a user's folder (on each server
+start) without overwriting the user's edits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
+
+from fastsim_kernel._atomic import atomic_path
 
 WORKSPACE_ENV = "FASTSIM_WORKSPACE"
 DATA_DIR_ENV = "FASTSIM_DATA_DIR"
@@ -120,3 +128,50 @@ def training_defaults(kind: str, *, gpu: bool) -> dict[str, int | None]:
     if gpu:
         return {"epochs": 30, "batch_size": 128 if kind == "fixed" else 64, "steps_per_epoch": None}
     return {"epochs": 2, "batch_size": 16, "steps_per_epoch": 10}
+
+
+#: Where the versions of the curated notebooks copied into a user's folder are recorded (relative path ->
+#: sha256 of the copied file): a file still matching its record is unmodified and may be updated.
+CURATED_RECORD = ".fastsim-curated.json"
+
+
+def sync_curated_notebooks(source: str | os.PathLike, target: str | os.PathLike) -> dict[str, list[str]]:
+    """Bring the curated notebooks of ``source`` into the user's ``target`` folder without losing edits.
+
+    A notebook the user does not have is copied; one the user has not changed since it was copied is replaced
+    by the new version; one the user edited (or created under that name) is kept as it is. Returns the relative
+    paths by what happened: ``{"copied": [...], "updated": [...], "kept": [...]}``.
+    """
+    source, target = Path(source), Path(target)
+    record_path = target / CURATED_RECORD
+    target.mkdir(parents=True, exist_ok=True)
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    report: dict[str, list[str]] = {"copied": [], "updated": [], "kept": []}
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or ".ipynb_checkpoints" in path.parts:
+            continue
+        name = path.relative_to(source).as_posix()
+        new = _sha256(path)
+        mine = target / name
+        if not mine.exists():
+            action = "copied"
+        elif _sha256(mine) == new:
+            record[name] = new
+            continue
+        elif record.get(name) == _sha256(mine):
+            action = "updated"
+        else:
+            report["kept"].append(name)
+            continue
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(mine) as tmp:
+            shutil.copyfile(path, tmp)
+        record[name] = new
+        report[action].append(name)
+    with atomic_path(record_path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

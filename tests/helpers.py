@@ -7,8 +7,12 @@ them), the rest lives here.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +32,7 @@ BROWSER = [
                        reason="chromium is not installed (bash scripts/install-system-deps.sh installs it)"),
 ]  # fmt: skip
 
-__all__ = ["BROWSER", "CHROMIUM", "chromium", "free_port", "kernel_path", "wait_for"]
+__all__ = ["BROWSER", "CHROMIUM", "chromium", "free_port", "jupyterlab", "kernel_path", "wait_for"]
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.25, what: str = "condition", ignore=()):
@@ -63,3 +67,31 @@ def kernel_path(prefix: Path) -> Path:
     """Install the "fastsim" kernel (as the local hub does) under ``prefix``; return the JUPYTER_PATH entry."""
     install_kernel(prefix)
     return prefix / "share" / "jupyter"
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, jupyter_path: Path, *, token: str) -> Iterator[str]:
+    """A JupyterLab server on a free port serving ``root`` with the kernels of ``jupyter_path``; yields its URL.
+
+    Its log goes to ``root.parent / "lab.log"``; the server is stopped at the end.
+    """
+    port = free_port()
+    env = {**os.environ, "JUPYTER_PATH": str(jupyter_path), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+           "JUPYTER_DATA_DIR": str(root / ".data"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}  # fmt: skip
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+               f"--port={port}", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
+    log_path = root.parent / "lab.log"
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: server.poll() is None and urllib.request.urlopen(f"{url}/api/status?token={token}"),
+                     timeout=60, what=f"JupyterLab (log: {log_path})", ignore=(OSError,))  # fmt: skip
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()

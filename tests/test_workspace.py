@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from fastsim_kernel.workspace import Device, Workspace, training_defaults
+from fastsim_kernel.workspace import Device, Workspace, sync_curated_notebooks, training_defaults
 
 GRID = (25, 25, 25)
 
@@ -65,3 +65,20 @@ def test_device_report_names_gpus_cores_and_physics():
     assert "CPU cores:   3 usable" in text
     assert "datafree physics: no Geant4 datasets" in text
     assert Device(gpus=("/physical_device:GPU:0",), cpus=8, physics="standard", physics_reason="").has_gpu
+
+
+def test_curated_notebooks_reach_users_without_overwriting_their_edits(tmp_path):
+    source, mine = tmp_path / "image", tmp_path / "home" / "notebooks"
+    source.mkdir()
+    (source / "01.ipynb").write_text("v1 of 01")
+    (source / "02.ipynb").write_text("v1 of 02")
+    assert sync_curated_notebooks(source, mine) == {"copied": ["01.ipynb", "02.ipynb"], "updated": [], "kept": []}
+    (mine / "02.ipynb").write_text("my edits")  # the user works in 02
+    (source / "01.ipynb").write_text("v2 of 01")  # the image brings new versions of both, and a new one
+    (source / "02.ipynb").write_text("v2 of 02")
+    (source / "03.ipynb").write_text("v1 of 03")
+    assert sync_curated_notebooks(source, mine) == {"copied": ["03.ipynb"], "updated": ["01.ipynb"],
+                                                    "kept": ["02.ipynb"]}  # fmt: skip
+    assert (mine / "01.ipynb").read_text() == "v2 of 01"
+    assert (mine / "02.ipynb").read_text() == "my edits"
+    assert sync_curated_notebooks(source, mine) == {"copied": [], "updated": [], "kept": ["02.ipynb"]}

@@ -199,6 +199,8 @@ class ShowerExplorer:
         self.reference_note = widgets.HTML()
         self.angle_note = widgets.HTML(self._angle_note())
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+        for name in ("status", "readouts", "reference_note", "image"):  # for tests and style sheets
+            getattr(self, name).add_class(f"fastsim-{name.replace('_', '-')}")
 
     def _angle_note(self) -> str:
         if not self.fixed_angle:

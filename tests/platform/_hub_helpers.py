@@ -10,10 +10,8 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape as html_unescape
@@ -21,6 +19,8 @@ from pathlib import Path
 
 import psutil
 import requests
+
+from tests.helpers import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config.yaml"
@@ -41,24 +41,6 @@ class Hub:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(predicate, *, timeout: float, interval: float = 0.25, what: str = "condition"):
-    """Call ``predicate`` until it returns a truthy value (returned) or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    msg = f"timed out after {timeout:.0f} s waiting for {what}"
-    raise TimeoutError(msg)
 
 
 def _login_page_up(url: str, process: subprocess.Popen) -> bool:

@@ -123,6 +123,7 @@ def test_kernel_and_lab_settings_are_installed_idempotently(tmp_path):
     assert folder.name == "fastsim"
     assert spec["display_name"] == "fastsim"
     assert spec["argv"][0] == sys.executable
+    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2"}  # no TensorFlow start-up noise in the notebooks
     assert install_kernel(tmp_path) == folder
     overrides = write_lab_overrides(tmp_path)
     assert overrides == tmp_path / "share/jupyter/lab/settings/overrides.d/fastsim-hub.json"

@@ -11,6 +11,8 @@ import os
 import shutil
 import socket
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,9 +153,9 @@ def hub_environment(settings: HubSettings, password: str, admin_password: str | 
 
 
 def launch(options: LaunchOptions) -> None:
-    """Prepare everything, print how to log in, and replace this process with JupyterHub."""
+    """Prepare everything, replace this process with JupyterHub, and print how to log in once it answers."""
     password, generated = resolve_password(options.password)
-    admin_password = None
+    admin_password, admin_generated = None, False
     if options.admin_user:
         admin_password, admin_generated = resolve_password(
             None, env_name=ADMIN_PASSWORD_ENV, minimum=MIN_ADMIN_PASSWORD
@@ -163,13 +165,42 @@ def launch(options: LaunchOptions) -> None:
             raise FastsimError(msg)
     settings = prepare(options)
     env = hub_environment(settings, password, admin_password)
-    print(f"fastsim hub: open http://{settings.ip}:{settings.port}/ and log in with any user name")
-    if generated:
-        print(f"fastsim hub: generated password (shown once): {password}")
-    if options.admin_user and admin_generated:
-        print(f"fastsim hub: admin {options.admin_user} password (shown once): {admin_password}")
-    sys.stdout.flush()
+    url = f"http://{settings.ip}:{settings.port}/"
+    lines = [f"fastsim hub is up: open {url} and log in with any user name and "
+             + (f"the password {password}" if generated else f"the password in ${PASSWORD_ENV}")]  # fmt: skip
+    if options.admin_user:
+        secret = admin_password if admin_generated else f"the password in ${ADMIN_PASSWORD_ENV}"
+        lines.append(f"fastsim hub: admin {options.admin_user} logs in with {secret}")
+    lines.append('fastsim hub: pick "fastsim ml-gpu" and open notebooks/01_geant4_showers.ipynb; Ctrl-C stops it')
+    print(f"fastsim hub: starting JupyterHub on {url}; how to log in follows once it answers", flush=True)
+    local = "127.0.0.1" if settings.ip in ("0.0.0.0", "") else settings.ip
+    announce_when_up(f"http://{local}:{settings.port}/hub/login", lines)
     config = Path(__file__).with_name("jupyterhub_config.py")
     argv = [sys.executable, "-m", "jupyterhub", "-f", str(config)]
     os.chdir(settings.state_dir)
     os.execve(sys.executable, argv, env)
+
+
+def announce_when_up(url: str, lines: list[str], *, timeout: float = 180.0) -> None:
+    """Start a watcher that prints ``lines`` once ``url`` answers, below JupyterHub's start-up log, then exits.
+
+    The watcher is a grandchild (double fork): JupyterHub, which replaces this process, never has to reap it.
+    """
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        return
+    if os.fork():
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    print("\n".join(lines), flush=True)
+                    return
+            except OSError:
+                time.sleep(0.5)
+        print(f"fastsim hub: {url} did not answer within {timeout:.0f} s: see the log above", file=sys.stderr)
+    finally:
+        os._exit(0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
@@ -20,6 +19,7 @@ from traitlets import Dict, List, Unicode, default
 
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.local.choice import ProfileChoice, options_from_form, resolve_choice
+from fastsim_kernel.workspace import sync_curated_notebooks
 
 LOCAL_KEYS = frozenset({"environment", "default_url"})
 
@@ -29,7 +29,7 @@ class FastsimLocalSpawner(SimpleLocalProcessSpawner):
 
     profile_list = List(Dict(), config=True, help="z2jh singleuser.profileList, as KubeSpawner takes it.")
     curated_notebooks = Unicode(
-        "", config=True, help="Folder of notebooks copied (missing files only) into <home>/notebooks."
+        "", config=True, help="Folder of notebooks brought into <home>/notebooks on each start, keeping edits."
     )
 
     @default("options_from_form")
@@ -60,18 +60,16 @@ class FastsimLocalSpawner(SimpleLocalProcessSpawner):
         return await super().start()
 
     def _seed_home(self) -> None:
-        """Create the home folder and copy in the curated notebooks the user does not have yet."""
+        """Create the home folder and bring the curated notebooks into ``<home>/notebooks``: new ones are
+        copied, ones the user has not changed are updated, edited ones are kept."""
         home = Path(self.home_dir)
         home.mkdir(parents=True, exist_ok=True)
         if not self.curated_notebooks:
             return
-        source = Path(self.curated_notebooks)
-        (home / "notebooks").mkdir(exist_ok=True)
-        for path in sorted(source.rglob("*")):
-            target = home / "notebooks" / path.relative_to(source)
-            if path.is_file() and ".ipynb_checkpoints" not in path.parts and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
+        report = sync_curated_notebooks(self.curated_notebooks, home / "notebooks")
+        for action, names in report.items():
+            if names:
+                self.log.info("Curated notebooks %s for %s: %s", action, self._log_name, ", ".join(names))
 
     def get_env(self) -> dict[str, str]:
         env = super().get_env()
