@@ -60,6 +60,17 @@ def test_real_chart_renders_strictly_valid_objects(helm, real_chart, example):
     assert {"Deployment", "ConfigMap", "Secret", "NetworkPolicy"} <= kinds
 
 
+def test_every_pod_of_the_release_passes_pod_security_restricted(helm, real_chart):
+    """z2jh's hub, proxy, user scheduler, placeholders and pullers and ours: the hub namespace can enforce
+    Pod Security "restricted" (user pods are checked in test_manifests.py)."""
+    from fastsim_kernel.platform.checks import restricted_problems
+
+    workloads = [d for d in render(helm, real_chart, CONFIG) if d["kind"] in ("Deployment", "DaemonSet", "StatefulSet")]
+    assert len(workloads) >= 5
+    for doc in workloads:
+        assert restricted_problems(doc["spec"]["template"]["spec"]) == [], doc["metadata"]["name"]
+
+
 def test_real_chart_agrees_with_our_mapping(helm, real_chart):
     """What z2jh's own templates render matches the names our pod mapping assumes."""
     from fastsim_kernel.platform import load_values
