@@ -1,4 +1,4 @@
-"""The standard panel of a shower file: the seed figure's projections plus the key observables."""
+"""The standard panel of a shower file: the x, y, z projections (the CERN openlab talk's figure) and observables."""
 
 from __future__ import annotations
 

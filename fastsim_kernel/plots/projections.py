@@ -1,4 +1,4 @@
-"""The seed figure: weighted histograms of the energy deposited along x, y and z, with ratio panels.
+"""The CERN openlab talk's figure: weighted histograms of the energy deposited along x, y and z, with ratio panels.
 
 Functions take the axes to draw on and return the artists they made; they never touch global rcParams.
 """
