@@ -87,7 +87,7 @@ def test_template_needs_the_dependency(helm, tmp_path):
 
 def test_rendered_objects_are_strictly_valid(rendered):
     kinds = sorted(doc["kind"] for doc in rendered)
-    assert kinds == ["ConfigMap", "DaemonSet", "DaemonSet", "LimitRange", "Namespace", "NetworkPolicy",
+    assert kinds == ["ConfigMap", "ConfigMap", "DaemonSet", "DaemonSet", "LimitRange", "Namespace", "NetworkPolicy",
                      "NetworkPolicy", "PersistentVolumeClaim", "ResourceQuota", "Role", "RoleBinding",
                      "ServiceAccount", "ServiceAccount"]
     for doc in rendered:
@@ -95,7 +95,7 @@ def test_rendered_objects_are_strictly_valid(rendered):
 
 
 def test_hub_files_configmap(rendered, values):
-    (configmap,) = by_kind(rendered, "ConfigMap")
+    (configmap,) = [c for c in by_kind(rendered, "ConfigMap") if c["metadata"]["name"] == "fastsim-hub-files"]
     files = CHART / "files" / "hub"
     assert configmap["metadata"]["name"] == values["hubFiles"]["configMapName"]
     assert set(configmap["data"]) == {"fastsim_profiles.py", "fastsim_gpu_cull.py", "fastsim_gpu_culler"}
@@ -172,6 +172,19 @@ def test_jobs_namespace_is_separate_and_restricted(rendered, values):
     policy = next(p for p in by_kind(rendered, "NetworkPolicy") if p["metadata"]["namespace"] == "fastsim-jobs")
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     assert {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]} == {53}
+
+
+def test_terminal_gets_what_job_submission_needs(rendered, values):
+    """The ConfigMap the terminal profile mounts as $FASTSIM_CONFIG gives the same Job settings as
+    config.yaml, and carries no hub secrets."""
+    from fastsim_kernel.platform.jobs import JobDefaults
+
+    (configmap,) = [c for c in by_kind(rendered, "ConfigMap") if c["metadata"]["name"] == "fastsim-jobs-config"]
+    reduced = yaml.safe_load(configmap["data"]["config.yaml"])
+    assert JobDefaults.from_values(reduced) == JobDefaults.from_values(values)
+    assert "hub" not in reduced["jupyterhub"]
+    terminal = next(p for p in profile_list(values) if p["slug"] == "terminal")["kubespawner_override"]
+    assert terminal["volumes"]["fastsim-config"]["configMap"]["name"] == configmap["metadata"]["name"]
 
 
 def test_image_pullers_split_cpu_and_gpu(helm, chart_with_stub, rendered, values):

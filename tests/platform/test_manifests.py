@@ -209,7 +209,8 @@ def test_pod_is_strictly_valid_and_restricted(pods, slug, options):
     assert (GPU_TOLERATION in pod["spec"]["tolerations"]) == (slug in GPU)
     assert pod["spec"]["tolerations"][:2] == DEFAULT_TOLERATIONS
     volumes = {v["name"] for v in pod["spec"]["volumes"]}
-    assert volumes == ({"volume-ada", "dshm"} if slug in GPU else {"volume-ada"})
+    extra = {"dshm"} if slug in GPU else {"fastsim-config"} if slug == "terminal" else set()
+    assert volumes == {"volume-ada", *extra}
 
 
 def test_terminal_pod_submits_jobs_with_its_own_account(pods):
@@ -217,6 +218,12 @@ def test_terminal_pod_submits_jobs_with_its_own_account(pods):
     assert pod["spec"]["serviceAccountName"] == "fastsim-job-submitter"
     assert pod["spec"]["automountServiceAccountToken"] is True
     assert pod["metadata"]["labels"]["fastsim-hub/kube-api-access"] == "true"
+    env = env_of(pod["spec"]["containers"][0])
+    assert env["FASTSIM_CONFIG"] == "/etc/fastsim/config.yaml"
+    mount = next(m for m in pod["spec"]["containers"][0]["volumeMounts"] if m["name"] == "fastsim-config")
+    assert (mount["mountPath"], mount["readOnly"]) == ("/etc/fastsim", True)
+    volume = next(v for v in pod["spec"]["volumes"] if v["name"] == "fastsim-config")
+    assert volume["configMap"]["name"] == "fastsim-jobs-config"  # made by the chart (test_helm.py)
     for slug in IMAGES.keys() - {"terminal"}:
         spec = pod_for(pods, slug, {})["spec"]
         assert "serviceAccountName" not in spec
