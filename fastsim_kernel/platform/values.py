@@ -2,10 +2,10 @@
 
 Layout of the document (see the comments in config.yaml)::
 
-    datasets, hubFiles, networkPolicy, imagePuller   # the fastsim-hub chart's own values
-    jupyterhub:                                      # the zero-to-jupyterhub (z2jh) values
+    hubFiles, sharedHome, networkPolicy, imagePuller, jobs   # the fastsim-hub chart's own values
+    jupyterhub:                                              # the zero-to-jupyterhub (z2jh) values
       singleuser: {profileList: [...], ...}
-      custom: {fastsim: {...}}                       # downstream settings read by the hub config files
+      custom: {fastsim: {...}}     # settings read by the hub files and the chart (GPU, datasets, culling)
 
 The file is found, in order, at the ``path`` argument, at ``$FASTSIM_CONFIG``, or as ``config.yaml`` in the
 current directory or the nearest parent that has one (so an installed package run from a checkout finds it).
