@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 HUB_EXTRAS  := g4,train,hub
 TEST_EXTRAS := g4,train,root,hub,dev
 
-.PHONY: test test-slow test-chart lint hub install notebooks clean
+.PHONY: test test-slow test-chart lint hub install notebooks images test-images clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff check fastsim_kernel tests helm/fastsim-hub/files images
 
 test: install lint
-	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m "not slow and not images" $(PYTEST_ARGS)
 
 # The chart with the REAL z2jh subchart (needs the JupyterHub chart repository, or Z2JH_CHART=<its .tgz>);
 # says plainly, and skips, where the repository cannot be reached.
@@ -47,6 +47,14 @@ hub: $(HUB_STAMP)
 # The curated notebooks executed with their test parameters, outputs kept: docs/notebooks/rendered/
 notebooks: install
 	$(PY) scripts/render_notebooks.py docs/notebooks/rendered
+
+# The five profile images, built with buildah on a Debian base (docs/images.md); IMAGES="fastsim" for some.
+images:
+	bash scripts/build-images.sh $(IMAGES)
+
+# The built fastsim image run as its profile runs it: notebooks, training, doctor (docs/images.md)
+test-images: install images
+	$(VENV)/bin/python -m pytest -m images tests/images $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
