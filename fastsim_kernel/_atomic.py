@@ -26,13 +26,17 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success rename it onto ``path``, on failure delete it.
 
-    Readers never see a half-written file: the rename is atomic on POSIX file systems.
+    Readers never see a half-written file: the rename is atomic on POSIX file systems. A write that fails
+    (permission denied, disk full, read-only file system) is one ``FastsimError`` naming ``path``.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        msg = f"cannot write {str(path)!r}: {err.strerror or err}"
+        raise FastsimError(msg) from err
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

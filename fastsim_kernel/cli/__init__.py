@@ -16,6 +16,8 @@ import errno
 import importlib
 import json
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 from fastsim_kernel import __version__
 from fastsim_kernel.errors import FastsimError
@@ -42,8 +44,17 @@ _FILE_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQ
                 errno.EISDIR, errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EIO}  # fmt: skip
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors (a missing or invalid option) in the same one-line form, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("fastsim").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"fastsim: error: {where}{message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fastsim",
         description="Fast calorimeter simulation: Geant4 showers, the 3DGAN that replaces them, and the "
         "validation between the two.",
@@ -61,18 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def user_error(err: BaseException) -> str | None:
+def user_error(err: BaseException, args: argparse.Namespace) -> str | None:
     """The one-line message for an expected failure, or None when ``err`` is a bug (keep its traceback)."""
     if isinstance(err, FastsimError):
         return str(err)
-    if isinstance(err, UnicodeDecodeError):
-        return f"a file is not UTF-8 text ({err.reason} at byte {err.start}); expected a UTF-8 text file"
-    if isinstance(err, json.JSONDecodeError):
-        return f"a file is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+    if isinstance(err, (UnicodeDecodeError, json.JSONDecodeError)):
+        what = "UTF-8 text" if isinstance(err, UnicodeDecodeError) else "valid JSON"
+        detail = f"{err.reason} at byte {err.start}" if isinstance(err, UnicodeDecodeError) else str(err)
+        files = _files_given(args)
+        return f"{', '.join(files) if files else 'a file it reads'}: not {what} ({detail}); expected {what}"
     if isinstance(err, OSError) and (err.filename is not None or err.errno in _FILE_ERRNOS):
         where = f"{err.filename}: " if err.filename is not None else ""
         return f"{where}{err.strerror or err}"
     return None
+
+
+def _files_given(args: argparse.Namespace) -> list[str]:
+    """The existing files named on the command line: the ones a decode error can be about."""
+    values = [v for value in vars(args).values() for v in (value if isinstance(value, list) else [value])]
+    return [str(v) for v in values if isinstance(v, (str, Path)) and Path(v).is_file()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print("fastsim: interrupted; finished work was kept", file=sys.stderr)
         return 130
     except (FastsimError, OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        message = user_error(err)
+        message = user_error(err, args)
         if message is None:
             raise
         print(f"fastsim: error: {' '.join(message.split())}", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from fastsim_kernel.data.hdf5 import count_hdf5, iter_hdf5, read_hdf5, units_hdf5, write_hdf5
@@ -56,7 +56,10 @@ def assumed_units(path: str | os.PathLike, *, units: str | None = None) -> str:
     return describe(path, units=units)
 
 
-def write_showers(showers: Showers, path: str | os.PathLike) -> Path:
-    """Write showers atomically; the format follows the suffix (.h5/.hdf5 or .root)."""
+def write_showers(showers: Showers | Iterable[Showers], path: str | os.PathLike) -> Path:
+    """Write showers atomically; the format follows the suffix (.h5/.hdf5 or .root).
+
+    ``showers`` is one batch, or an iterable of batches on one grid (written as they come: larger than memory).
+    """
     writer = write_hdf5 if _format(path) == "hdf5" else write_root
     return writer(showers, path)

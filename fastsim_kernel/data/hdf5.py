@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import h5py
@@ -51,22 +51,42 @@ _UNIT_TEXT = {
 }
 
 
-def write_hdf5(showers: Showers, path: str | os.PathLike, *, compression: str | None = "lzf") -> Path:
-    """Write ``showers`` to ``path`` atomically in our layout (cells in GeV)."""
+def write_hdf5(showers: Showers | Iterable[Showers], path: str | os.PathLike, *,
+               compression: str | None = "lzf") -> Path:  # fmt: skip
+    """Write ``showers`` to ``path`` atomically in our layout (cells in GeV).
+
+    ``showers`` is one batch or an iterable of batches on the same grid (made chunk by chunk, so that a file
+    larger than memory can be written); the metadata of the first batch is stored.
+    """
     path = Path(path)
+    batches = [showers] if isinstance(showers, Showers) else showers
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        _write_into(f, showers, compression=compression)
+        _write_into(f, batches, compression=compression)
     return path
 
 
-def _write_into(f: h5py.File, showers: Showers, *, compression: str | None) -> None:
-    chunks = (1, *showers.grid) if len(showers) else None
-    f.create_dataset("ECAL", data=showers.cells, compression=compression, chunks=chunks)
-    f.create_dataset("energy", data=showers.energy)
-    f.create_dataset("theta", data=showers.theta)
-    f.attrs["fastsim_format"] = FORMAT_VERSION
-    f.attrs["units"] = "GeV, rad"
-    f.attrs["metadata"] = json.dumps(showers.metadata, sort_keys=True)
+def _write_into(f: h5py.File, batches: Iterable[Showers], *, compression: str | None) -> None:
+    cells = None
+    for part in batches:
+        if cells is None:
+            grid = part.grid
+            cells = f.create_dataset("ECAL", shape=(0, *grid), maxshape=(None, *grid), dtype=np.float32,
+                                     chunks=(1, *grid), compression=compression)  # fmt: skip
+            energy = f.create_dataset("energy", shape=(0,), maxshape=(None,), dtype=np.float32)
+            theta = f.create_dataset("theta", shape=(0,), maxshape=(None,), dtype=np.float32)
+            f.attrs["fastsim_format"] = FORMAT_VERSION
+            f.attrs["units"] = "GeV, rad"
+            f.attrs["metadata"] = json.dumps(part.metadata, sort_keys=True)
+        if part.grid != cells.shape[1:]:
+            msg = f"{f.filename}: a batch on grid {part.grid} cannot join showers on grid {cells.shape[1:]}"
+            raise FastsimError(msg)
+        start, stop = cells.shape[0], cells.shape[0] + len(part)
+        for dataset, values in ((cells, part.cells), (energy, part.energy), (theta, part.theta)):
+            dataset.resize(stop, axis=0)
+            dataset[start:stop] = values
+    if cells is None:
+        msg = f"{f.filename}: no shower batches to write"
+        raise FastsimError(msg)
 
 
 class _Layout:

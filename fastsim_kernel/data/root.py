@@ -7,9 +7,10 @@ units (GeV) unless the caller states others (``units="MeV"`` or ``"x50"``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +23,25 @@ from fastsim_kernel.errors import FastsimError
 TREE = "showers"
 
 
-def write_root(showers: Showers, path: str | os.PathLike, *, basket_size: int = 1000) -> Path:
-    """Write ``showers`` to a ROOT file atomically, as a TTree made with ``mktree``."""
+def write_root(showers: Showers | Iterable[Showers], path: str | os.PathLike, *, basket_size: int = 1000) -> Path:
+    """Write ``showers`` (one batch or an iterable of batches) to a ROOT file atomically, as a ``mktree`` TTree."""
     path = Path(path)
-    cell_type = np.dtype((np.float32, showers.grid))
+    batches = iter([showers] if isinstance(showers, Showers) else showers)
+    first = next(batches, None)
+    if first is None:
+        msg = f"{path}: no shower batches to write"
+        raise FastsimError(msg)
+    cell_type = np.dtype((np.float32, first.grid))
     with atomic_path(path) as tmp, uproot.recreate(tmp) as f:
         tree = f.mktree(TREE, {"ECAL": cell_type, "energy": np.float32, "theta": np.float32})
-        for start in range(0, max(len(showers), 1), basket_size):
-            part = showers[start : start + basket_size]
-            if len(part):
+        for batch in itertools.chain([first], batches):
+            if batch.grid != first.grid:
+                msg = f"{path}: a batch on grid {batch.grid} cannot join showers on grid {first.grid}"
+                raise FastsimError(msg)
+            for start in range(0, len(batch), basket_size):
+                part = batch[start : start + basket_size]
                 tree.extend({"ECAL": part.cells, "energy": part.energy, "theta": part.theta})
-        f["metadata"] = json.dumps(showers.metadata, sort_keys=True)
+        f["metadata"] = json.dumps(first.metadata, sort_keys=True)
     return path
 
 

@@ -248,3 +248,22 @@ def test_unknown_units_name_the_choices(tmp_path, showers):
     path = write_showers(showers, tmp_path / "s.h5")
     with pytest.raises(FastsimError, match="--units 'keV' is not known; expected one of GeV, MeV, x50"):
         read_showers(path, units="keV")
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".root"])
+def test_batches_are_written_as_they_come_and_read_back_as_one(tmp_path, suffix):
+    batches = [gaussian_showers(n=n, seed=n) for n in (3, 5, 2)]
+    path = write_showers(iter(batches), tmp_path / f"s{suffix}")
+    back = read_showers(path)
+    np.testing.assert_array_equal(back.cells, np.concatenate([b.cells for b in batches]))
+    assert back.metadata == batches[0].metadata
+
+
+def test_a_disk_full_during_a_write_is_one_error_naming_the_file_and_leaves_nothing(tmp_path):
+    def batches():
+        yield gaussian_showers(n=2)
+        raise OSError(28, "No space left on device")  # what the file system says when the disk fills up
+
+    with pytest.raises(FastsimError, match=r"cannot write '.*s\.h5': No space left on device"):
+        write_showers(batches(), tmp_path / "s.h5")
+    assert list(tmp_path.iterdir()) == []
