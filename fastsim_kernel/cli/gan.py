@@ -6,6 +6,8 @@ import argparse
 import math
 from pathlib import Path
 
+from fastsim_kernel.cli.data import add_units_argument
+
 
 def register(subparsers) -> None:
     _register_train(subparsers)
@@ -53,15 +55,23 @@ def _register_generate(subparsers) -> None:
     p.add_argument("--strict", action="store_true", help="refuse conditions outside the trained range")
     p.add_argument("--out", type=Path, required=True, help="output file (.h5 or .root)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_units_argument(p)  # for --like
     p.set_defaults(func=run_generate)
+
+
+#: showers generated and written at a time by ``fastsim generate`` (memory stays bounded for any --n)
+GENERATE_CHUNK = 1024
 
 
 def run_generate(args: argparse.Namespace) -> int:
     import sys
     import warnings
 
+    import numpy as np
+
     from fastsim_kernel._atomic import check_output_path
-    from fastsim_kernel.data import write_showers
+    from fastsim_kernel.data import Showers, write_showers
     from fastsim_kernel.errors import FastsimError
     from fastsim_kernel.gan.generate import load_generator
 
@@ -78,16 +88,30 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.like is not None:
         from fastsim_kernel.data import read_showers
 
-        like = read_showers(args.like, stop=args.n)
-        energy, theta, n = like.energy, like.theta, None
+        like = read_showers(args.like, stop=args.n, units=args.units)
+        energy, theta = like.energy, like.theta
     else:
-        energy, theta, n = args.energy, math.radians(args.theta), args.n
+        energy, theta = np.full(args.n, args.energy), np.full(args.n, math.radians(args.theta))
+    n = len(energy)
+    # chunk i draws its noise from its own seed, spawned from --seed: the same --seed gives the same file
+    seeds = np.random.SeedSequence(args.seed).spawn(math.ceil(n / GENERATE_CHUNK))
+
+    def chunks(generator, bar):
+        for i, start in enumerate(range(0, n, GENERATE_CHUNK)):
+            stop = min(start + GENERATE_CHUNK, n)
+            part = generator.generate(energy[start:stop], theta[start:stop], seed=int(seeds[i].generate_state(1)[0]),
+                                      strict=args.strict)  # fmt: skip
+            bar.update(len(part))
+            yield Showers(part.cells, part.energy, part.theta, {**part.metadata, "seed": args.seed})
+
+    from tqdm.auto import tqdm
+
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", UserWarning)  # ours (out of range, placeholder model); not library noise
         generator = load_generator(args.model)
-        showers = generator.generate(energy, theta, n, seed=args.seed, strict=args.strict)
-    for warning in caught:
-        print(f"fastsim: warning: {warning.message}", file=sys.stderr)
-    write_showers(showers, out)
-    print(f"wrote {len(showers)} showers ({'x'.join(map(str, showers.grid))}) to {out}")
+        with tqdm(total=n, unit=" showers", desc="generate", disable=args.quiet, file=sys.stderr) as bar:
+            write_showers(chunks(generator, bar), out)
+    for message in dict.fromkeys(str(w.message) for w in caught):  # each warning once, on stderr
+        print(f"fastsim: warning: {message}", file=sys.stderr)
+    print(f"wrote {n} showers ({'x'.join(map(str, generator.grid))}) to {out}")
     return 0

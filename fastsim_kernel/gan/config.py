@@ -119,11 +119,16 @@ class GANConfig:
         except json.JSONDecodeError as err:
             msg = f"{source}: not a valid GAN config JSON ({err})"
             raise FastsimError(msg) from err
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            msg = f"{source}: unknown GAN config keys {unknown}; expected a subset of {sorted(known)}"
+        if not isinstance(values, dict):
+            msg = f"{source}: a GAN config must be a JSON object, got {type(values).__name__}"
             raise FastsimError(msg)
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(defaults))
+        if unknown:
+            msg = f"{source}: unknown GAN config keys {unknown}; expected a subset of {sorted(defaults)}"
+            raise FastsimError(msg)
+        for name, value in values.items():
+            _check_type(name, value, defaults[name], source=source)
         return cls(**values)
 
     def save(self, path: str | Path) -> None:
@@ -136,3 +141,23 @@ class GANConfig:
             msg = f"{path}: no GAN config found (expected a model folder with config.json)"
             raise FastsimError(msg)
         return cls.from_json(path.read_text(), source=str(path))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_type(name: str, value: Any, default: Any, *, source: str) -> None:
+    """A value read from JSON has the type of the field's default (an int may stand for a float)."""
+    if isinstance(default, tuple):
+        ok, expected = (isinstance(value, list) and len(value) == len(default) and all(map(_is_number, value)),
+                        f"a list of {len(default)} numbers")  # fmt: skip
+    elif isinstance(default, float):
+        ok, expected = _is_number(value), "a number"
+    elif isinstance(default, int):
+        ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    else:
+        ok, expected = isinstance(value, type(default)), f"a {type(default).__name__}"
+    if not ok:
+        msg = f"{source}: key {name!r} must be {expected}, got {value!r}"
+        raise FastsimError(msg)
