@@ -39,3 +39,17 @@ def test_usable_cpus_capped_by_quota_and_rounded_up(tmp_path):
 def test_unreadable_cgroup_falls_back_to_affinity(tmp_path):
     write(tmp_path / "cpu.max", "garbage\n")
     assert usable_cpus(tmp_path) == len(os.sched_getaffinity(0))
+
+
+def test_visible_gpus_are_the_ones_tensorflow_lists(monkeypatch):
+    import sys
+    import types
+
+    from fastsim_kernel.system import visible_gpus
+
+    device = types.SimpleNamespace(name="/physical_device:GPU:0")
+    config = types.SimpleNamespace(list_physical_devices=lambda kind: [device] if kind == "GPU" else [])
+    monkeypatch.setitem(sys.modules, "tensorflow", types.SimpleNamespace(config=config))
+    assert visible_gpus() == ["/physical_device:GPU:0"]
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # not installed: no GPU, no error
+    assert visible_gpus() == []
