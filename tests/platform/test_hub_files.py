@@ -193,4 +193,8 @@ def test_hub_config_builds_the_real_authenticator(values):
     assert authenticator.admin_groups == {"fastsim-admins"}
     assert authenticator.manage_groups is True
     assert authenticator.auth_state_groups_key == "oauth_user.groups"
+    # groups refresh before every spawn, from the tokens kept in the encrypted auth state
+    assert authenticator.enable_auth_state is True
+    assert authenticator.refresh_pre_spawn is True
+    assert authenticator.auth_refresh_age == 300
     assert authenticator.token_url.endswith("/protocol/openid-connect/token")
