@@ -17,27 +17,36 @@ def register(subparsers) -> None:
 def _register_train(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a 3DGAN on a shower file (checkpoint each epoch)")
     p.add_argument("--data", type=Path, required=True, help="training showers (.h5/.root)")
+    p.add_argument("--recipe", default="reference",
+                   help="reference (the 3DGAN recipe, for GPUs; default) or cpu (the two-stage model of the"
+                        " shipped model: energy and angle, about an hour on 2 cores)")
     p.add_argument("--model", choices=("fixed", "variable"), default="fixed",
-                   help="fixed angle 25x25x25 or variable angle 51x51x25 (default fixed)")
-    p.add_argument("--epochs", type=int, default=60, help="total epochs of the run (default 60)")
-    p.add_argument("--batch-size", type=int, default=None, help="showers per step (default 128 fixed, 64 variable)")
+                   help="reference recipe: fixed angle 25x25x25 or variable angle 51x51x25 (default fixed)")
+    p.add_argument("--epochs", type=int, default=None, help="total epochs of the run (default 60; cpu 15)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="showers per step (default 128 fixed, 64 variable, 32 cpu)")
     p.add_argument("--out", type=Path, required=True, help="run folder, e.g. runs/NAME")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute, float32 weights")
+    p.add_argument("--mixed-precision", action=argparse.BooleanOptionalAction, default=None,
+                   help="bfloat16 compute, float32 weights and losses (default off; on for cpu)")
     p.add_argument("--xla", action="store_true", help="compile the train step with XLA")
     p.add_argument("--seed", type=int, default=0, help="seeds weights, noise and data order (default 0)")
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on batches per epoch (default all)")
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="cap on batches per epoch (default all; cpu 100)")
     p.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     p.set_defaults(func=run_train)
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from fastsim_kernel.gan.train import TrainOptions, train
+    from fastsim_kernel.gan.train import CPU_RECIPE, TrainOptions, train
 
-    batch = args.batch_size or (128 if args.model == "fixed" else 64)
-    options = TrainOptions(kind=args.model, epochs=args.epochs, batch_size=batch, seed=args.seed,
-                           resume=args.resume, mixed_precision=args.mixed_precision, xla=args.xla,
-                           steps_per_epoch=args.steps_per_epoch, verbose=2 if args.quiet else 1)
+    defaults = {"epochs": 60, "batch_size": 128 if args.model == "fixed" else 64, "steps_per_epoch": None,
+                "mixed_precision": False}
+    if args.recipe == "cpu":
+        defaults.update(CPU_RECIPE)
+    given = {name: getattr(args, name) for name in defaults if getattr(args, name) is not None}
+    options = TrainOptions(recipe=args.recipe, kind=args.model, seed=args.seed, resume=args.resume, xla=args.xla,
+                           verbose=2 if args.quiet else 1, **{**defaults, **given})
     state = train(args.data, args.out, options)
     print(f"trained {state['epoch']} epochs into {args.out} ({state.get('train_seconds', 0):.0f} s of training)")
     return 0

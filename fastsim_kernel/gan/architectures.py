@@ -19,6 +19,7 @@ import math
 import keras
 from keras import layers, ops
 
+from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.gan.config import GANConfig
 
 
@@ -29,13 +30,24 @@ def _conv(filters, kernel, *, padding="valid", init="he_uniform", use_bias=True,
 
 
 def build_generator(config: GANConfig) -> keras.Model:
-    """The generator for ``config.kind``: (B, latent_size) -> (B, X, Y, Z, 1) training cells (>= 0)."""
-    builder = _fixed_generator if config.kind == "fixed" else _variable_generator
+    """The generator for ``config.kind``: (B, latent_size) -> (B, X, Y, Z, 1) training cells (>= 0).
+
+    The two-stage model uses the fixed-angle network unchanged (only its latent holds other conditions).
+    """
+    builder = _variable_generator if config.kind == "variable" else _fixed_generator
     return builder(config)
 
 
 def build_discriminator(config: GANConfig) -> keras.Model:
-    """The discriminator for ``config.kind``: (B, X, Y, Z, 1) -> dict of heads (see the module doc)."""
+    """The discriminator for ``config.kind``: (B, X, Y, Z, 1) -> dict of heads (see the module doc).
+
+    The heads are float32 layers: under a mixed (bfloat16) policy the networks compute in bfloat16 but the
+    heads and the losses built on them keep float32 precision (a sum over 15k cells in bfloat16 is off by
+    about 1%, the size of the energy-resolution effects the sum-E head must see).
+    """
+    if config.kind == "two_stage":
+        msg = "the two-stage model trains without a discriminator (gan/two_stage.py)"
+        raise FastsimError(msg)
     builder = _fixed_discriminator if config.kind == "fixed" else _variable_discriminator
     return builder(config)
 
@@ -130,12 +142,12 @@ def _variable_discriminator(config: GANConfig) -> keras.Model:
 
 def _with_heads(image, features, config: GANConfig) -> keras.Model:
     heads = {
-        "real": layers.Dense(1, activation="sigmoid", name="real")(features),
-        "energy": layers.Dense(1, name="energy")(features),
-        "ecal": EcalSum(config.cell_power, name="ecal")(image),
+        "real": layers.Dense(1, activation="sigmoid", name="real", dtype="float32")(features),
+        "energy": layers.Dense(1, name="energy", dtype="float32")(features),
+        "ecal": EcalSum(config.cell_power, name="ecal", dtype="float32")(image),
     }
     if config.kind == "variable":
-        heads["angle"] = MeasuredAngle(config.cell_power, config.depth_ratio, name="angle")(image)
+        heads["angle"] = MeasuredAngle(config.cell_power, config.depth_ratio, name="angle", dtype="float32")(image)
     return keras.Model(image, heads, name=f"discriminator_{config.kind}")
 
 

@@ -6,6 +6,8 @@ A run folder (``--out runs/NAME``) holds:
   both optimisers, plus a JSON ``state`` (next epoch, seed, batch size, config); written atomically each epoch;
 * ``config.json`` + ``generator.weights.h5``: the model folder that ``load_generator`` reads (also the layout of
   the shipped model, which adds ``card.json``: its name, status and validated metrics, see ``load_model_card``);
+* ``snapshots/epoch-NNNN.weights.h5``: the generator after each epoch (``history`` holds each epoch's
+  training seconds), from which ``gan/curve.py`` draws metrics against training time;
 * ``logs/``: TensorBoard event files.
 """
 
@@ -26,13 +28,15 @@ CHECKPOINT = "checkpoint.npz"
 CONFIG = "config.json"
 GENERATOR_WEIGHTS = "generator.weights.h5"
 CARD = "card.json"
+#: folder of a run holding a copy of the generator weights after every epoch
+SNAPSHOTS = "snapshots"
 #: the values of a card's ``status``: how far a model has been validated
 CARD_STATUSES = ("placeholder", "partial", "validated")
 
 
 def _state_variables(gan) -> list:
     """All variables that determine the continuation of training, in a fixed order."""
-    return [*gan.variables, *gan.d_optimizer.variables, *gan.g_optimizer.variables]
+    return [*gan.variables, *(v for optimizer in gan.training_optimizers for v in optimizer.variables)]
 
 
 def save_checkpoint(gan, folder: str | os.PathLike, state: dict[str, Any]) -> Path:
@@ -89,8 +93,13 @@ def restore_checkpoint(gan, folder: str | os.PathLike) -> dict[str, Any]:
 
 
 def save_model_folder(gan, folder: str | os.PathLike) -> Path:
-    """Write ``config.json`` and ``generator.weights.h5`` (atomically) into ``folder``."""
+    """Write ``config.json``, ``generator.weights.h5`` and, for the two-stage model, its layer model
+    (``layers.npz``), each atomically, into ``folder``."""
+    from fastsim_kernel.gan.layer_model import LAYER_MODEL
+
     folder = Path(folder)
+    if gan.config.kind == "two_stage":
+        gan.layer_model.save(folder / LAYER_MODEL)
     with atomic_path(folder / CONFIG) as tmp:
         gan.config.save(tmp)
     with atomic_path(folder / GENERATOR_WEIGHTS) as tmp:

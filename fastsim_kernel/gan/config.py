@@ -16,7 +16,7 @@ from typing import Any
 from fastsim_kernel.errors import FastsimError
 
 #: model kind -> cell grid (X, Y, Z)
-GRIDS = {"fixed": (25, 25, 25), "variable": (51, 51, 25)}
+GRIDS = {"fixed": (25, 25, 25), "variable": (51, 51, 25), "two_stage": (25, 25, 25)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,8 +24,11 @@ class GANConfig:
     """Hyper-parameters of one 3DGAN.
 
     Attributes:
-        kind: ``"fixed"`` (25x25x25, normal incidence, latent x E/100 conditioning) or ``"variable"``
-            (51x51x25, [E/100, theta, noise] conditioning, angle head in the discriminator).
+        kind: ``"fixed"`` (25x25x25, normal incidence, latent x E/100 conditioning), ``"variable"``
+            (51x51x25, [E/100, theta, noise] conditioning, angle head in the discriminator) or ``"two_stage"``
+            (25x25x25, energy and angle: a layer-energy model plus the fixed generator for the shapes within
+            each layer, conditioned on [E/100, theta - pi/2, 3 sqrt(layer fractions), noise]; see
+            ``gan/two_stage.py``).
         latent_size: generator input width (200 fixed, 256 variable).
         cell_power: training cells are ``(GeV x cell_scale) ** cell_power`` (0.85 in the reference).
         cell_scale: multiplies GeV cells before the power (50, as the public variable-angle files store them).
@@ -64,7 +67,7 @@ class GANConfig:
         if self.kind not in GRIDS:
             msg = f"model kind {self.kind!r} is not known; expected one of {sorted(GRIDS)}"
             raise FastsimError(msg)
-        minimum = 3 if self.kind == "variable" else 1
+        minimum = {"fixed": 1, "variable": 3, "two_stage": 2 + GRIDS["two_stage"][2] + 1}[self.kind]
         if self.latent_size < minimum:
             msg = f"latent_size must be >= {minimum} for the {self.kind} model, got {self.latent_size}"
             raise FastsimError(msg)
@@ -97,12 +100,18 @@ class GANConfig:
         return cls(**{**defaults, **overrides})
 
     @classmethod
+    def two_stage(cls, **overrides: Any) -> GANConfig:
+        """The CPU recipe's model: the fixed generator (latent 200) for the shapes, 60-120 deg."""
+        defaults = {"kind": "two_stage", "theta_range": (math.radians(60.0), math.radians(120.0))}
+        return cls(**{**defaults, **overrides})
+
+    @classmethod
     def for_kind(cls, kind: str, **overrides: Any) -> GANConfig:
-        """``fixed()`` or ``variable()`` by name."""
+        """``fixed()``, ``variable()`` or ``two_stage()`` by name."""
         if kind not in GRIDS:
             msg = f"model kind {kind!r} is not known; expected one of {sorted(GRIDS)}"
             raise FastsimError(msg)
-        return cls.fixed(**overrides) if kind == "fixed" else cls.variable(**overrides)
+        return {"fixed": cls.fixed, "variable": cls.variable, "two_stage": cls.two_stage}[kind](**overrides)
 
     @property
     def grid(self) -> tuple[int, int, int]:

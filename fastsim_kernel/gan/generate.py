@@ -18,6 +18,7 @@ from fastsim_kernel.data import Showers
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.gan.checkpoint import GENERATOR_WEIGHTS, load_model_card, load_model_config
 from fastsim_kernel.gan.config import GANConfig
+from fastsim_kernel.gan.layer_model import LAYER_MODEL, LayerEnergyModel
 from fastsim_kernel.gan.preprocessing import from_training
 
 
@@ -78,6 +79,8 @@ class Generator:
         self.path = Path(folder)
         self.config: GANConfig = load_model_config(folder)  # before Keras: a bad folder fails fast
         self.card: dict = load_model_card(folder)
+        if self.config.kind == "two_stage":
+            self.layer_model = LayerEnergyModel.load(self.path / LAYER_MODEL)
         keras = require("keras")
         self.batch_size = batch_size
         self.precision = precision
@@ -122,12 +125,26 @@ class Generator:
             e = energy[start : start + self.batch_size] / np.float32(cfg.energy_scale)
             t = theta[start : start + self.batch_size]
             noise = rng.standard_normal((len(e), cfg.latent_size), dtype=np.float32)
+            if cfg.kind == "two_stage":
+                cells.append(self._two_stage(e, t, noise, rng))
+                continue
             latent = noise * e[:, None] if cfg.kind == "fixed" else np.concatenate(
                 [e[:, None], t[:, None], noise[:, 2:]], axis=1
             )
             cells.append(from_training(self.run(latent), cfg))
         metadata = {"generator": f"3DGAN {cfg.kind}", "model": str(self.path), "seed": seed}
         return Showers(np.concatenate(cells), energy, theta, metadata)
+
+    def _two_stage(self, e_scaled, theta, noise, rng) -> np.ndarray:
+        """Layer energies from the layer model, shapes from the network: (B, X, Y, Z) GeV cells."""
+        from keras import ops
+
+        from fastsim_kernel.gan.two_stage import assemble, latent
+
+        layer_energy = self.layer_model.sample(e_scaled * self.config.energy_scale, theta, rng)
+        fractions = layer_energy / layer_energy.sum(axis=1, keepdims=True)
+        network = self.run(ops.convert_to_numpy(latent(e_scaled, theta, fractions, noise)))
+        return ops.convert_to_numpy(assemble(network, layer_energy, self.config.cell_power)).astype(np.float32)
 
     def _conditions(self, energy, theta, n, *, strict):
         if n is not None and n < 1:

@@ -7,7 +7,12 @@ Per batch of real showers (training cells, E/100, theta), as in the reference tr
 3. the generator trains twice, through the discriminator (whose weights are left alone), towards label 1.
 
 Loss of one discriminator pass: ``w0 BCE(real) + w1 MAPE(E/100) + w2 MAPE(sum E) [+ w3 MAE(angle)]``, with the
-weights from ``GANConfig.loss_weights``. The fake showers' sum-E target is ``E x sampling_fraction``.
+weights from ``GANConfig.loss_weights``. A fake shower's sum-E and angle targets are those MEASURED on the real
+shower whose conditions it shares (its own sum, as the variable-angle reference does, so the target follows
+Geant4's sampling fraction at every energy; and ``physics.measured_theta``, which Geant4 pulls towards 90 deg).
+
+RMSprop as the reference's Keras 2 (``p -= lr g / (sqrt(v) + 1e-7)``): Keras 3 divides by ``sqrt(v + eps)``,
+so ``eps = 1e-14`` gives the same denominator at v = 0 and for every v >> 1e-14 (``KERAS2_RMSPROP_EPSILON``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from fastsim_kernel.gan.architectures import build_discriminator, build_generato
 from fastsim_kernel.gan.config import GANConfig
 
 _EPS = 1e-7
+#: Keras 3 RMSprop epsilon that reproduces Keras 2's ``sqrt(v) + 1e-7`` (K.epsilon()) denominator
+KERAS2_RMSPROP_EPSILON = 1e-14
 
 
 def bce(labels, probs):
@@ -64,8 +71,13 @@ class GAN(keras.Model):
         """Attach the two optimisers (RMSprop at ``config.learning_rate`` by default)."""
         super().compile(jit_compile=jit_compile, **kwargs)
         lr = self.config.learning_rate
-        self.d_optimizer = d_optimizer or keras.optimizers.RMSprop(lr, name="d_rmsprop")
-        self.g_optimizer = g_optimizer or keras.optimizers.RMSprop(lr, name="g_rmsprop")
+        eps = KERAS2_RMSPROP_EPSILON
+        self.d_optimizer = d_optimizer or keras.optimizers.RMSprop(lr, epsilon=eps, name="d_rmsprop")
+        self.g_optimizer = g_optimizer or keras.optimizers.RMSprop(lr, epsilon=eps, name="g_rmsprop")
+
+    @property
+    def training_optimizers(self) -> tuple:
+        return (self.d_optimizer, self.g_optimizer)
 
     def build_optimizers(self) -> None:
         """Create the optimiser slots now (needed before restoring a checkpoint)."""
@@ -105,9 +117,15 @@ class GAN(keras.Model):
             loss += w[3] * mae(targets["angle"], ops.cast(out["angle"], "float32"))
         return loss, ops.mean(probs)
 
-    def _targets(self, e, theta, ecal):
+    def targets(self, cells, e, measured) -> dict:
+        """Head targets of a real batch, which its fakes (same conditions) share: E/100, each shower's own sum
+        of cells (training units, power undone: GeV x cell_scale) and its measured angle; (B, 1) each.
+
+        ``cells`` (B, X, Y, Z, 1) training cells, ``e`` (B,) E/100, ``measured`` (B,) radians.
+        """
+        ecal = ops.sum(ops.power(ops.maximum(cells, 0.0), 1.0 / self.config.cell_power), axis=(1, 2, 3, 4))
         return {"energy": ops.reshape(e, (-1, 1)), "ecal": ops.reshape(ecal, (-1, 1)),
-                "angle": ops.reshape(theta, (-1, 1))}
+                "angle": ops.reshape(ops.cast(measured, "float32"), (-1, 1))}
 
     def _step(self, optimizer, variables, loss_fn):
         (loss, aux), grads = value_and_grads(loss_fn, variables)
@@ -115,34 +133,30 @@ class GAN(keras.Model):
         return loss, aux
 
     def train_step(self, data):
-        (cells, e, theta), _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        (cells, e, theta, measured), _, _ = keras.utils.unpack_x_y_sample_weight(data)
         cells = ops.expand_dims(ops.cast(cells, "float32"), -1)
         e = ops.cast(e, "float32")
         theta = ops.cast(theta, "float32")
         batch = ops.shape(e)[0]
         ones = ops.ones((batch, 1))
         zeros = ops.zeros((batch, 1))
-        cfg = self.config
-        real_ecal = ops.sum(ops.power(cells, 1.0 / cfg.cell_power), axis=(1, 2, 3, 4))
-        fake_ecal = e * cfg.energy_scale * cfg.sampling_fraction * cfg.cell_scale
-        real_targets = self._targets(e, theta, real_ecal)
-        fake_targets = self._targets(e, theta, fake_ecal)
+        targets = self.targets(cells, e, measured)
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
 
         real_labels = self._flip(ones)
         d_real_loss, d_real = self._step(
-            self.d_optimizer, d_vars, lambda: self._d_loss(cells, real_labels, real_targets)
+            self.d_optimizer, d_vars, lambda: self._d_loss(cells, real_labels, targets)
         )
         fake = ops.stop_gradient(self._fake(e, theta))
         fake_labels = self._flip(zeros)
         d_fake_loss, d_fake = self._step(
-            self.d_optimizer, d_vars, lambda: self._d_loss(fake, fake_labels, fake_targets)
+            self.d_optimizer, d_vars, lambda: self._d_loss(fake, fake_labels, targets)
         )
         g_losses = []
         for _ in range(2):
             loss, _ = self._step(
-                self.g_optimizer, g_vars, lambda: self._d_loss(self._fake(e, theta), ones, fake_targets)
+                self.g_optimizer, g_vars, lambda: self._d_loss(self._fake(e, theta), ones, targets)
             )
             g_losses.append(loss)
 

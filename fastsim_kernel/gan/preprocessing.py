@@ -13,6 +13,7 @@ import numpy as np
 from fastsim_kernel.data import count_showers, iter_showers
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.gan.config import GANConfig
+from fastsim_kernel.physics import layer_energy, measured_theta
 
 
 def to_training(cells: np.ndarray, config: GANConfig) -> np.ndarray:
@@ -27,11 +28,15 @@ def from_training(cells: np.ndarray, config: GANConfig) -> np.ndarray:
 
 
 class DataSummary:
-    """One streamed pass over a file: conditions of the non-empty showers and the sampling fraction.
+    """One streamed pass over a file: conditions and per-shower summaries of the non-empty showers.
 
     Attributes:
         index: (M,) positions in the file of the showers with deposited energy (empty ones are dropped).
-        energy, theta: (M,) their primary energy (GeV) and angle (rad).
+        energy, theta: (M,) their primary energy (GeV) and gun angle (rad).
+        measured_theta: (M,) the angle measured from each shower (rad, ``physics.measured_theta``; the gun
+            angle where it cannot be measured). Geant4's is pulled towards 90 deg (about 63 deg for a 60 deg
+            gun), so the angle head learns this one, not the gun's.
+        layer_energy: (M, Z) energy per layer (GeV), what the two-stage model's layer model is fitted to.
         sampling_fraction: median deposited / primary energy.
     """
 
@@ -46,12 +51,15 @@ class DataSummary:
         if n == 0:
             msg = f"{path}: the file holds no showers; expected at least one batch"
             raise FastsimError(msg)
-        sums, energy, theta = [], [], []
+        layers, energy, theta, measured = [], [], [], []
         for chunk in iter_showers(path, chunk_size=chunk_size):
-            sums.append(chunk.cells.sum(axis=(1, 2, 3), dtype=np.float64))
+            layers.append(layer_energy(chunk.cells))
             energy.append(chunk.energy)
             theta.append(chunk.theta)
-        sums, energy, theta = (np.concatenate(a) for a in (sums, energy, theta))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                measured.append(measured_theta(chunk.cells))
+        layers, energy, theta, measured = (np.concatenate(a) for a in (layers, energy, theta, measured))
+        sums = layers.sum(axis=1)
         keep = sums > 0
         if not keep.any():
             msg = f"{path}: all {n} showers are empty (no deposited energy); nothing to train on"
@@ -60,6 +68,8 @@ class DataSummary:
         self.index = np.flatnonzero(keep)
         self.energy = energy[keep]
         self.theta = theta[keep]
+        self.measured_theta = np.where(np.isfinite(measured[keep]), measured[keep], self.theta)
+        self.layer_energy = layers[keep]
         self.sampling_fraction = float(np.median(sums[keep] / energy[keep]))
 
 

@@ -97,3 +97,36 @@ def test_polyphase_generator_is_exact_and_cheaper(kind):
     # independent earlier count from svalleco/3Dgan's AngleArch3dGAN.py
     assert slow_flops == pytest.approx({"fixed": 0.512e9, "variable": 6.135e9}[kind], rel=0.01)
     assert fast_flops < slow_flops / 2.3
+
+
+def test_heads_stay_float32_under_mixed_precision():
+    cells = np.random.default_rng(0).random((2, 25, 25, 25, 1)).astype(np.float32)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        discriminator = build_discriminator(GANConfig.fixed())
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    out = discriminator(cells, training=False)
+    assert {keras.backend.standardize_dtype(t.dtype) for t in out.values()} == {"float32"}
+    # a bfloat16 sum of 15625 cells is off by ~0.5%; float32 is exact to 1e-5
+    expected = (cells.astype(np.float64) ** (1 / 0.85)).sum(axis=(1, 2, 3, 4))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out["ecal"])[:, 0], expected, rtol=1e-5)
+
+
+def test_rmsprop_steps_like_the_reference_keras2():
+    from fastsim_kernel.gan.model import GAN
+
+    gan = GAN(GANConfig.fixed())
+    gan.compile()
+    # Keras 2.2 (the reference): v = 0.9 v + 0.1 g^2; p -= lr g / (sqrt(v) + 1e-7), with v = 0 at the start.
+    # One epsilon inside Keras 3's sqrt matches it away from sqrt(v) ~ 1e-7 and is within sqrt(2) there;
+    # Keras 3's default (1e-7 inside) takes a 300x smaller step at g = 1e-5.
+    grads = np.array([1e-9, 1e-7, 1e-6, 1e-5, 1e-3, 1.0], np.float32)
+    v = 0.1 * grads.astype(np.float64) ** 2
+    expected = -1e-3 * grads / (np.sqrt(v) + 1e-7)
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        weights = keras.Variable(np.zeros(len(grads), np.float32))
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(grads), weights)])
+        ratio = keras.ops.convert_to_numpy(weights) / expected
+        np.testing.assert_allclose(ratio[[0, 4, 5]], 1.0, rtol=0.01)
+        assert np.all((ratio > 0.99) & (ratio < 2**0.5))

@@ -124,3 +124,54 @@ def test_variable_angle_model_trains_one_step(tmp_path):
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["kind"] == "variable"
     assert config["theta_range"] == pytest.approx([math.radians(70.0), math.radians(110.0)], abs=1e-5)
+
+
+def test_targets_are_each_showers_own_sum_and_measured_angle():
+    keras = pytest.importorskip("keras")
+    from fastsim_kernel.gan.config import GANConfig
+    from fastsim_kernel.gan.model import GAN
+    from fastsim_kernel.gan.preprocessing import to_training
+    from tests.conftest import gaussian_showers
+
+    config = GANConfig.fixed()
+    showers = gaussian_showers(3, energy=40.0, seed=4)
+    showers.cells[1] *= 1.1  # same energy, 10% more deposited: the sum target must follow
+    measured = np.radians([62.8, 90.0, 117.0]).astype(np.float32)
+    cells = to_training(showers.cells, config)[..., None]
+    targets = GAN(config).targets(cells, np.full(3, 0.4, np.float32), measured)
+    ecal = keras.ops.convert_to_numpy(targets["ecal"])[:, 0]
+    np.testing.assert_allclose(ecal, showers.cells.sum(axis=(1, 2, 3)) * 50.0, rtol=1e-4)  # GeV x 50
+    assert ecal[1] / ecal[0] == pytest.approx(1.1 * showers.cells[0].sum() / showers.cells[0].sum(), rel=0.05)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(targets["angle"])[:, 0], measured)
+
+
+def test_batches_carry_the_measured_angle_and_read_the_file_in_blocks(tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    import fastsim_kernel.gan.dataset as dataset
+    from fastsim_kernel.gan.config import GANConfig
+    from fastsim_kernel.gan.preprocessing import DataSummary
+    from tests.conftest import gaussian_showers
+
+    # tilted by 70 degrees but labelled 60: the angle target is what the shower shows, not the gun's label
+    showers = gaussian_showers(40, theta=math.radians(70.0), seed=5)
+    showers.theta[:] = math.radians(60.0)
+    path = write_showers(showers, tmp_path / "tilted.h5")
+    config = GANConfig.two_stage()
+    summary = DataSummary(path, config)
+    reads = []
+    real_read = dataset.read_showers
+    monkeypatch.setattr(dataset, "read_showers", lambda *a, **k: reads.append(k) or real_read(*a, **k))
+    on_disk = dataset.ShowerBatches(summary, config, batch_size=8, seed=1, block_size=16, preload_bytes=0)
+    in_memory = dataset.ShowerBatches(summary, config, batch_size=8, seed=1, block_size=16)
+    assert not on_disk.preloaded
+    assert in_memory.preloaded
+    seen = []
+    for i in range(len(on_disk)):
+        (cells, _, theta, measured), = on_disk[i]
+        (cells_memory, *_), = in_memory[i]
+        np.testing.assert_array_equal(cells, cells_memory)
+        np.testing.assert_allclose(theta, math.radians(60.0), rtol=1e-6)
+        np.testing.assert_allclose(measured, math.radians(70.0), atol=math.radians(1.0))
+        seen.append(cells.sum(axis=(1, 2, 3)))
+    assert len(np.unique(np.concatenate(seen))) == 40  # every shower once per epoch
+    assert len(reads) == 3 + 1  # each of the 3 blocks once from disk, one read to preload
