@@ -88,6 +88,34 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="values file (default: $FASTSIM_CONFIG, else config.yaml here or in a parent folder)",
     )
+    parser.add_argument(
+        "--values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="more values layered over the config as `helm -f` layers them, e.g. "
+        "helm/fastsim-hub/examples/eks.yaml (repeatable)",
+    )
+
+
+def _load(args: argparse.Namespace):
+    """(config path, the values of --config with every --values file merged over them as helm merges)."""
+    import yaml
+
+    from fastsim_kernel.platform import find_config, load_values
+    from fastsim_kernel.platform.values import coalesce
+
+    path = find_config(args.config)
+    values = load_values(path)
+    for extra in args.values:
+        try:
+            layer = yaml.safe_load(Path(extra).read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            raise FastsimError(f"--values {extra!r}: cannot read it as YAML ({err})") from err
+        if not isinstance(layer, dict):
+            raise FastsimError(f"--values {extra!r}: expected a mapping of values, got {type(layer).__name__}")
+        values = coalesce(values, layer)
+    return path, values
 
 
 def _add_chart(parser: argparse.ArgumentParser) -> None:
@@ -126,11 +154,10 @@ def parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from fastsim_kernel.platform import find_config, load_values
     from fastsim_kernel.platform.spawner import offered_profiles
 
-    path = find_config(args.config)
-    for profile in offered_profiles(load_values(path), _chart(args, path)):
+    path, values = _load(args)
+    for profile in offered_profiles(values, _chart(args, path)):
         override = profile.get("kubespawner_override") or {}
         default = " (default)" if profile.get("default") else ""
         print(f"{profile.get('slug')}{default}: {profile.get('display_name')} [{override.get('image')}]")
@@ -146,10 +173,9 @@ def run_list(args: argparse.Namespace) -> int:
 def run_manifest(args: argparse.Namespace) -> int:
     import yaml
 
-    from fastsim_kernel.platform import check_or_raise, find_config, load_values, pod_manifest
+    from fastsim_kernel.platform import check_or_raise, pod_manifest
 
-    path = find_config(args.config)
-    values = load_values(path)
+    path, values = _load(args)
     chart = _chart(args, path)
     check_or_raise(values, chart=chart)
     pod = pod_manifest(values, args.profile, parse_options(args.option), user=args.user, chart=chart)
@@ -160,11 +186,10 @@ def run_manifest(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     import sys
 
-    from fastsim_kernel.platform import check, find_config, load_values, profile_list
+    from fastsim_kernel.platform import check, profile_list
     from fastsim_kernel.platform.checks import check_chart_values, check_z2jh_values, read_z2jh_schema, z2jh_schema
 
-    path = find_config(args.config)
-    values = load_values(path)
+    path, values = _load(args)
     chart = _chart(args, path)
     problems = check(values, chart=chart) + check_chart_values(values, chart)
     z2jh = read_z2jh_schema(Path(args.schema)) if args.schema else z2jh_schema(chart)
@@ -189,10 +214,9 @@ def _print_yaml(manifest: dict) -> int:
 
 
 def _job_defaults(args: argparse.Namespace):
-    from fastsim_kernel.platform import load_values
     from fastsim_kernel.platform.jobs import JobDefaults
 
-    return JobDefaults.from_values(load_values(args.config))
+    return JobDefaults.from_values(_load(args)[1])
 
 
 def run_job_simulate(args: argparse.Namespace) -> int:

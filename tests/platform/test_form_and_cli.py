@@ -170,3 +170,17 @@ def test_works_inside_a_running_event_loop(values):
     html, pod = asyncio.run(inside())
     assert "terminal" in html
     assert pod["spec"]["containers"][0]["image"] == "ghcr.io/fastsim-hub/terminal:0.1.0"
+
+
+def test_cli_layers_values_files_like_helm(tmp_path, capsys):
+    """--values FILE merges over config.yaml as `helm -f` does: the EKS example has no MIG slices."""
+    eks = CHART / "examples" / "eks.yaml"
+    assert main(["profiles", "list", "--config", str(CONFIG), "--values", str(eks)]) == 0
+    assert "--option gpu={full*}" in capsys.readouterr().out
+    argv = ["profiles", "check", "--config", str(CONFIG), "--values", str(eks), "--schema", str(Z2JH_SCHEMA)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n")
+    assert main(["profiles", "list", "--config", str(CONFIG), "--values", str(bad)]) == 2
+    assert "expected a mapping of values, got list" in capsys.readouterr().err
