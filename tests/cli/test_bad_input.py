@@ -50,6 +50,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     for name in ("tensorflow", "keras"):
         (no_tf / f"{name}.py").write_text(f"raise RuntimeError('{name} imported before the input was checked')\n")
     paths["no_tf"] = no_tf
+    paths["config"] = Path(__file__).parents[2] / "config.yaml"
     paths["home"] = tmp_path_factory.mktemp("home")  # caches (matplotlib) go here, not into the watched folder
     return paths
 
@@ -86,7 +87,7 @@ CASES = [
     ("bench", "gan --batch 0", "--batch '0'"),
     ("profiles", "list --config {not_utf8}", "{not_utf8}: not UTF-8 text"),
     ("profiles", "list --config {dir}/missing.yaml", "{dir}/missing.yaml"),
-    ("profiles", "manifest --profile no-such-profile", "no-such-profile"),
+    ("profiles", "manifest --config {config} --profile no-such-profile", "no-such-profile"),
     ("hub", "--password short --state-dir {dir}/hub", "the hub password must have at least 8 characters, got 5"),
     ("doctor", "--need gpu,warp-drive", "--need warp-drive"),
 ]
