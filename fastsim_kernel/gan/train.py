@@ -194,8 +194,10 @@ def _build_two_stage(config: GANConfig, options: TrainOptions, summary, batches,
     if previous is not None:
         scale = np.asarray(previous["feature_scale"], np.float32)
     else:
-        picks = np.random.default_rng([options.seed, 10**6]).permutation(len(summary.index))[:512]
-        scale = feature_scale(from_training(batches.cells(np.sort(picks)), config))
+        picks = np.random.default_rng([options.seed, 10**6]).permutation(len(summary.index))[:1024]
+        picks = np.sort(picks)
+        scale = feature_scale(from_training(batches.cells(picks), config),
+                              summary.energy[picks] / config.energy_scale, summary.theta[picks])
     keras.utils.set_random_seed(options.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if options.mixed_precision else "float32")
     trainer = ShapeTrainer(config, scale, seed=options.seed)
