@@ -11,7 +11,7 @@ import pytest
 
 from fastsim_kernel.cli import main
 from fastsim_kernel.errors import FastsimError
-from fastsim_kernel.platform import load_values, profile_list
+from fastsim_kernel.platform import load_values
 from fastsim_kernel.platform.local.choice import merge_overrides, options_from_form, resolve_choice
 from fastsim_kernel.platform.local.launcher import find_proxy, install_kernel, write_lab_overrides
 from fastsim_kernel.platform.local.settings import (
@@ -19,11 +19,12 @@ from fastsim_kernel.platform.local.settings import (
     read_or_create_secret,
     resolve_password,
 )
+from fastsim_kernel.platform.spawner import offered_profiles
 
 
 @pytest.fixture(scope="module")
 def profiles() -> list[dict]:
-    return profile_list(load_values())
+    return offered_profiles(load_values())  # as the hub offers them: the MIG choices come from the hub files
 
 
 def test_form_fields_become_user_options_of_the_chosen_profile_only():
@@ -51,7 +52,7 @@ def test_option_overrides_merge_into_the_profile_overrides(profiles):
     mig = resolve_choice(profiles, {"profile": "fastsim-ml-gpu", "gpu": "mig-1g-10gb"})
     assert mig.display_name == "fastsim ml-gpu"
     assert mig.overrides["extra_resource_limits"] == {"nvidia.com/mig-1g.10gb": "1"}
-    assert mig.overrides["node_selector"] == {"nvidia.com/gpu.present": "true", "nvidia.com/mig.strategy": "mixed"}
+    assert "node_selector" not in mig.overrides  # the GPU request places the pod
     assert mig.overrides["environment"]["NVIDIA_DRIVER_CAPABILITIES"] == "compute,utility"
     assert mig.overrides["default_url"] == "/lab/tree/notebooks"
 
@@ -70,7 +71,8 @@ def test_bad_slug_and_bad_choice_name_the_valid_ones(profiles):
 def test_merge_overrides_like_kubespawner():
     base = {"environment": {"A": "1", "B": "2"}, "tolerations": [1, 2], "image": "x"}
     top = {"environment": {"B": "3", "A": None}, "tolerations": [3], "image": None}
-    assert merge_overrides(base, top) == {"environment": {"B": "3"}, "tolerations": [3]}
+    # only a None inside a dict deletes; at the top it sets the trait to None (tests/platform/test_profiles.py)
+    assert merge_overrides(base, top) == {"environment": {"B": "3"}, "tolerations": [3], "image": None}
     assert base["environment"] == {"A": "1", "B": "2"}  # inputs untouched
 
 
