@@ -18,7 +18,7 @@ def register(subparsers) -> None:
                         help="z2jh values with the profiles (default: the project's config.yaml)")
     parser.add_argument("--password", default=None,
                         help="shared login password, 8+ characters (default: $FASTSIM_HUB_PASSWORD, "
-                        "else a generated one printed at start-up)")
+                        "else a generated one, printed once the hub is up)")
     parser.add_argument("--state-dir", type=Path, default=Path(".hub"),
                         help="database, secrets and user homes (default .hub)")
     parser.add_argument("--admin-user", default=None,

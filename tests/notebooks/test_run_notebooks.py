@@ -24,12 +24,19 @@ def workspace(tmp_path_factory) -> Workspace:
     return Workspace(tmp_path_factory.mktemp("workspace"))
 
 
+#: What each notebook needs to have run before it in the same workspace.
+NEEDS = {"02_train_3dgan.ipynb": "01_geant4_showers.ipynb", "03_compare_gan_g4.ipynb": "02_train_3dgan.ipynb",
+         "04_live_widget.ipynb": "02_train_3dgan.ipynb"}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def run(fastsim_kernel, workspace, tmp_path_factory):
-    """Run a notebook once per module, in order of the fixtures that ask for it."""
+    """Run a notebook (after the ones it needs) once per module; returns the executed notebook."""
     done = {}
 
     def execute(name):
+        if name in NEEDS:
+            execute(NEEDS[name])
         if name not in done:
             done[name] = run_notebook(name, workspace.root, tmp_path_factory.mktemp(name[:2]))
         return done[name]
@@ -60,7 +67,6 @@ def test_01_simulates_and_writes_the_workspace_sample(run, workspace):
 
 
 def test_02_trains_on_that_sample_and_shows_the_epochs(run, workspace):
-    run("01_geant4_showers.ipynb")
     nb = run("02_train_3dgan.ipynb")
     folder = workspace.run("fixed")
     for name in ("checkpoint.npz", "config.json", "generator.weights.h5"):
@@ -74,7 +80,6 @@ def test_02_trains_on_that_sample_and_shows_the_epochs(run, workspace):
 
 
 def test_03_compares_the_trained_model_at_its_own_conditions(run, workspace):
-    run("02_train_3dgan.ipynb")
     nb = run("03_compare_gan_g4.ipynb")
     out = workspace.root / "out" / "03-compare"
     printed = stream_of(nb)
@@ -97,7 +102,6 @@ def test_03_compares_the_trained_model_at_its_own_conditions(run, workspace):
 
 
 def test_04_explores_the_trained_model_over_the_workspace_sample(run, workspace):
-    run("02_train_3dgan.ipynb")
     nb = run("04_live_widget.ipynb")
     assert len(outputs_of(nb, WIDGET_MIME)) == 1
     (saved,) = (workspace.root / "out" / "04-explorer").glob("*.png")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -124,8 +126,8 @@ def test_kernel_and_lab_settings_are_installed_idempotently(tmp_path):
     spec = json.loads((folder / "kernel.json").read_text())
     assert folder.name == "fastsim"
     assert spec["display_name"] == "fastsim"
-    assert spec["argv"][0] == sys.executable
-    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2"}  # no TensorFlow start-up noise in the notebooks
+    assert spec["argv"][:3] == [sys.executable, "-m", "fastsim_kernel.platform.local.kernel"]
+    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2"}
     assert install_kernel(tmp_path) == folder
     overrides = write_lab_overrides(tmp_path)
     assert overrides == tmp_path / "share/jupyter/lab/settings/overrides.d/fastsim-hub.json"
@@ -151,3 +153,25 @@ def test_cli_refuses_a_port_in_use(tmp_path, capsys):
         code = main(["hub", "--password", "long-enough", "--port", str(port), "--state-dir", str(tmp_path)])
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_kernel_drops_tensorflows_start_up_lines_and_keeps_the_rest(capfd):
+    from fastsim_kernel.platform.local.kernel import filtered_native_stderr
+
+    with filtered_native_stderr():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"I0000 00:00:1.5 30407 port.cc:153] oneDNN custom operations are on. You may see ...\n")
+        os.write(2, b"E0000 something real went wrong\n")
+    assert capfd.readouterr().err == "E0000 something real went wrong\n"
+
+
+def test_the_kernel_imports_tensorflow_without_start_up_lines():
+    """A real kernel process: TensorFlow's import writes nothing to stderr, a real warning still does."""
+    pytest.importorskip("tensorflow")
+    code = ("import sys; from fastsim_kernel.platform.local.kernel import _QuietTensorFlowFinder; "
+            "sys.meta_path.insert(0, _QuietTensorFlowFinder()); import tensorflow; import keras; "
+            "import warnings; warnings.warn('a real warning')")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr.strip().endswith("UserWarning: a real warning")
+    assert "oneDNN" not in result.stderr
+    assert "absl::InitializeLog" not in result.stderr

@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastsim_kernel._atomic import atomic_path
 from fastsim_kernel._extras import require
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.local.settings import (
@@ -29,8 +30,8 @@ from fastsim_kernel.platform.local.settings import (
 
 PROXY = "configurable-http-proxy"
 KERNEL_NAME = "fastsim"
-#: The kernel's environment: TensorFlow's C++ INFO and WARNING lines (oneDNN, CUDA probing on a CPU machine)
-#: are start-up noise in a notebook; its errors and every Python warning still show.
+#: The kernel's environment: TensorFlow's C++ INFO and WARNING lines after start-up are noise in a notebook;
+#: its errors and every Python warning still show (its start-up lines: see ``platform/local/kernel.py``).
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -94,17 +95,27 @@ def check_port_free(ip: str, port: int) -> None:
             raise FastsimError(msg) from err
 
 
+def kernel_spec() -> dict:
+    """The "fastsim" kernel spec: this interpreter running ``fastsim_kernel.platform.local.kernel``."""
+    return {
+        "argv": [sys.executable, "-m", "fastsim_kernel.platform.local.kernel", "-f", "{connection_file}"],
+        "display_name": KERNEL_NAME,
+        "language": "python",
+        "env": KERNEL_ENV,
+        "metadata": {"debugger": True},
+    }
+
+
 def install_kernel(prefix: Path) -> Path:
-    """Register this interpreter as the Jupyter kernel "fastsim" under ``prefix``, with ``KERNEL_ENV``
-    (idempotent)."""
-    spec = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
-    if spec.exists():
-        installed = json.loads(spec.read_text(encoding="utf-8"))
-        if installed["argv"][0] == sys.executable and installed.get("env") == KERNEL_ENV:
-            return spec.parent
-    kernelspec = require("ipykernel.kernelspec")
-    return Path(kernelspec.install(kernel_name=KERNEL_NAME, display_name=KERNEL_NAME, prefix=str(prefix),
-                                   env=dict(KERNEL_ENV)))
+    """Register the kernel "fastsim" (``kernel_spec()``) under ``prefix`` (idempotent); return its folder."""
+    folder = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    text = json.dumps(kernel_spec(), indent=1) + "\n"
+    spec = folder / "kernel.json"
+    if not spec.exists() or spec.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(spec) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return folder
 
 
 def write_lab_overrides(prefix: Path) -> Path:
