@@ -3,8 +3,8 @@
 A ``ShowerSummaries`` holds, for every shower of a sample, its conditions (energy, angle), its x, y and z
 projections and three numbers (sum/E, shower-maximum layer, measured angle). That is all the explorer draws
 of Geant4, so a workspace sample and the small reference shipped with the package
-(``g4_reference_25.npz``, made from the Geant4 training sample by ``python -m
-fastsim_kernel.widgets.reference SAMPLE.h5 OUT.npz``) are used the same way.
+(``g4_reference_25.npz``, made from the Geant4 training sample by ``python
+scripts/make_g4_reference.py SAMPLE.h5 OUT.npz``) are used the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -156,18 +155,8 @@ def mean_and_error(values: np.ndarray) -> tuple[float, float]:
     return float(finite.mean()), float(error)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m fastsim_kernel.widgets.reference SAMPLE.h5 OUT.npz``: write the summaries of a sample."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m fastsim_kernel.widgets.reference SAMPLE.h5 OUT.npz", file=sys.stderr)
-        return 2
-    summaries = ShowerSummaries.from_file(args[0])
-    summaries = dataclasses.replace(summaries, source=f"{len(summaries)} Geant4 showers, {Path(args[0]).name}")
-    path = summaries.save(args[1])
-    print(f"{path}: {len(summaries)} showers, {path.stat().st_size / 1e3:.0f} kB")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def write_reference(sample: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """Write the summaries of every shower in ``sample`` to ``out`` (.npz): how the shipped reference is made."""
+    summaries = ShowerSummaries.from_file(sample)
+    summaries = dataclasses.replace(summaries, source=f"{len(summaries)} Geant4 showers, {Path(sample).name}")
+    return summaries.save(out)

@@ -349,3 +349,18 @@ def test_reference_summaries_round_trip_through_npz(reference, tmp_path):
     assert back.grid == (25, 25, 25)
     np.testing.assert_allclose(back.projections["z"], reference.projections["z"], rtol=1e-3)  # float16
     np.testing.assert_allclose(back.measured_theta, reference.measured_theta, rtol=1e-6)
+
+
+def test_the_shipped_geant4_reference_is_the_default_overlay():
+    explorer = ShowerExplorer(AnalyticGenerator(energy_range=(10.0, 100.0)),
+                              config=ExplorerConfig(energy=50.0, theta_deg=90.0, n_showers=2))  # fmt: skip
+    assert explorer.reference.grid == (25, 25, 25)
+    assert len(explorer.reference) == 4000
+    window = explorer.reference_in_window
+    assert len(window) >= 20  # 4000 showers over 8-110 GeV and 55-125 deg: about 4000 * 10/102 * 6/70
+    assert np.all(np.abs(window.energy - 50.0) <= 5.0)
+    assert np.all(np.abs(np.degrees(window.theta) - 90.0) <= 3.0)
+    assert f"{len(window)} Geant4 showers within ±5 GeV, ±3°" in explorer.reference_note.value
+    # Geant4's silicon sampling fraction in this calorimeter is 0.020 (docs/g4.md); its angle is the beam's.
+    assert np.mean(window.sum_over_e) == pytest.approx(0.020, abs=0.002)
+    assert np.degrees(np.nanmean(window.measured_theta)) == pytest.approx(90.0, abs=1.5)
