@@ -5,7 +5,7 @@ history. ``learning_curve`` generates showers with each snapshot at the points o
 (the same conditions as the reference showers there) and writes one CSV row per (epoch, point) with the target
 quantities of ``validation.targets`` (no classifier: it is too slow to repeat per epoch).
 
-    python -m fastsim_kernel.gan.curve RUN REFERENCE.h5 OUT.csv [OUT.png]
+    python -m fastsim_kernel.gan.curve RUN REFERENCE.h5 OUT.csv OUT.png [EPOCH,EPOCH,...]
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ def point_metrics(reference, candidate) -> dict[str, float]:
 
 
 def learning_curve(run: str | os.PathLike, reference: str | os.PathLike, out_csv: str | os.PathLike, *,
-                   seed: int = 0, max_per_point: int = 300) -> list[dict]:
-    """Evaluate every snapshot of ``run`` at the points of ``reference``; write and return the rows."""
+                   epochs: list[int] | None = None, seed: int = 0, max_per_point: int = 300) -> list[dict]:
+    """Evaluate the snapshots of ``run`` (all, or those of ``epochs``) at the points of ``reference``; write
+    the rows, merged with those already in ``out_csv`` for other epochs, and return them all."""
     from fastsim_kernel.gan.generate import load_generator
     from fastsim_kernel.validation.selection import at_point, recorded_points
 
@@ -59,7 +60,8 @@ def learning_curve(run: str | os.PathLike, reference: str | os.PathLike, out_csv
     with np.load(run / CHECKPOINT) as data:
         history = json.loads(str(data["state"]))["history"]
     seconds = {h["epoch"]: h["train_seconds"] for h in history if "train_seconds" in h}
-    snapshots = sorted((run / SNAPSHOTS).glob("epoch-*.weights.h5"))
+    snapshots = [p for p in sorted((run / SNAPSHOTS).glob("epoch-*.weights.h5"))
+                 if epochs is None or _epoch(p) in epochs]
     if not snapshots:
         msg = f"{run}: no {SNAPSHOTS}/epoch-*.weights.h5 to draw a learning curve from"
         raise FastsimError(msg)
@@ -75,7 +77,7 @@ def learning_curve(run: str | os.PathLike, reference: str | os.PathLike, out_csv
             if (run / name).exists():
                 shutil.copyfile(run / name, folder / name)
         for snapshot in snapshots:
-            epoch = int(snapshot.name.split("-")[1].split(".")[0])
+            epoch = _epoch(snapshot)
             shutil.copyfile(snapshot, folder / GENERATOR_WEIGHTS)
             generator = load_generator(folder)
             for energy, theta in points:
@@ -84,11 +86,24 @@ def learning_curve(run: str | os.PathLike, reference: str | os.PathLike, out_csv
                 row = {"epoch": epoch, "minutes": round(seconds.get(epoch, float("nan")) / 60, 2),
                        "energy_gev": energy, "theta_deg": theta}
                 rows.append({**row, **{k: round(v, 5) for k, v in point_metrics(ref, fake).items()}})
+    done = {r["epoch"] for r in rows}
+    earlier = [r for r in read_curve(out_csv) if r["epoch"] not in done] if Path(out_csv).is_file() else []
+    rows = sorted(earlier + rows, key=lambda r: (r["epoch"], r["energy_gev"], r["theta_deg"]))
     with atomic_path(out_csv) as tmp_csv, open(tmp_csv, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return rows
+
+
+def _epoch(snapshot: Path) -> int:
+    return int(snapshot.name.split("-")[1].split(".")[0])
+
+
+def read_curve(path: str | os.PathLike) -> list[dict]:
+    """Rows of a learning-curve CSV, numbers as numbers."""
+    with open(path, newline="") as f:
+        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
 def plot_learning_curve(rows: list[dict], out_png: str | os.PathLike) -> Path:
@@ -118,7 +133,7 @@ def plot_learning_curve(rows: list[dict], out_png: str | os.PathLike) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    run_dir, reference_file, csv_out, *png = sys.argv[1:]
-    curve_rows = learning_curve(run_dir, reference_file, csv_out)
-    if png:
-        plot_learning_curve(curve_rows, png[0])
+    run_dir, reference_file, csv_out, png, *chosen = sys.argv[1:]
+    curve_rows = learning_curve(run_dir, reference_file, csv_out,
+                                epochs=[int(e) for e in chosen[0].split(",")] if chosen else None)
+    plot_learning_curve(curve_rows, png)

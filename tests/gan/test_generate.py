@@ -29,10 +29,17 @@ def test_generate_returns_showers_in_gev(generator):
     np.testing.assert_array_equal(showers.energy, 30.0)
     np.testing.assert_allclose(showers.theta, math.pi / 2)
     assert np.all(showers.cells >= 0)
-    # GeV: the network's training cells (GeV x 50) ** 0.85 are transformed back
-    noise = np.random.default_rng(5).standard_normal((16, 200), dtype=np.float32)
-    raw = generator.run(noise * np.float32(0.3))
-    np.testing.assert_allclose(showers.cells, raw ** (1 / 0.85) / 50, rtol=1e-4, atol=1e-9)
+
+
+def test_training_units_are_the_references_and_generation_undoes_them(g4_fixed):
+    from fastsim_kernel.gan import GANConfig
+    from fastsim_kernel.gan.preprocessing import from_training, to_training
+
+    config = GANConfig.fixed()
+    # the reference trains on (GeV x 50) ** 0.85: a 1 GeV cell is 27.805, a 1 MeV cell 0.07837
+    np.testing.assert_allclose(to_training(np.array([1.0, 1e-3]), config), [27.805, 0.07837], rtol=1e-4)
+    cells = read_showers(g4_fixed, stop=5).cells
+    np.testing.assert_allclose(from_training(to_training(cells, config), config), cells, rtol=1e-5, atol=1e-12)
 
 
 def test_same_seed_same_showers_and_arrays_of_conditions(generator):

@@ -175,3 +175,46 @@ def test_batches_carry_the_measured_angle_and_read_the_file_in_blocks(tmp_path, 
         seen.append(cells.sum(axis=(1, 2, 3)))
     assert len(np.unique(np.concatenate(seen))) == 40  # every shower once per epoch
     assert len(reads) == 3 + 1  # each of the 3 blocks once from disk, one read to preload
+
+
+@pytest.mark.parametrize(("flag", "setting"), [(("--steps-per-epoch", "3"), "steps_per_epoch"),
+                                                (("--mixed-precision",), "mixed_precision"),
+                                                (("--xla",), "xla")])
+def test_resume_refuses_a_changed_setting(g4_fixed, trained_run, flag, setting):
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(trained_run), *TRAIN_ARGS, *flag, "--resume",
+                   check=False)
+    _one_line_error(proc, f"started with {setting}=", "resume with the same value")
+
+
+def test_resume_refuses_other_data(g4_fixed, trained_run, tmp_path):
+    import shutil
+
+    other = tmp_path / "other.h5"
+    shutil.copyfile(g4_fixed, other)
+    proc = fastsim("train", "--data", str(other), "--out", str(trained_run), *TRAIN_ARGS, "--resume", check=False)
+    _one_line_error(proc, "started with data=", g4_fixed.name)
+
+
+def test_resume_repairs_a_missing_or_stale_export(g4_fixed, trained_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    (run / "generator.weights.h5").unlink()  # as a kill between the checkpoint and the export leaves it
+    (run / "config.json").write_text("{}")
+    fastsim("train", "--data", str(g4_fixed), "--out", str(run), *TRAIN_ARGS, "--resume")
+    assert (run / "config.json").read_text() == (trained_run / "config.json").read_text()
+    from fastsim_kernel.gan import load_generator
+
+    a = load_generator(run).generate(30.0, math.pi / 2, 3, seed=1)
+    b = load_generator(trained_run).generate(30.0, math.pi / 2, 3, seed=1)
+    np.testing.assert_array_equal(a.cells, b.cells)
+
+
+def test_out_that_is_a_file_and_zero_batch_size_are_one_line(g4_fixed, tmp_path):
+    (tmp_path / "file").write_text("x")
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(tmp_path / "file"), check=False)
+    _one_line_error(proc, "is a file")
+    proc = fastsim("train", "--data", str(g4_fixed), "--out", str(tmp_path / "run"), "--batch-size", "0",
+                   check=False)
+    _one_line_error(proc, "batch_size must be >= 1, got 0")

@@ -137,3 +137,51 @@ def test_unknown_recipe_is_one_clear_line(tmp_path):
     assert proc.stderr.strip().splitlines()[-1] == (
         "fastsim: error: recipe 'gpu-fast' does not exist; expected one of reference, cpu"
     )
+
+
+def test_learning_curve_has_a_row_per_epoch_and_point(cpu_run, tmp_path):
+    from fastsim_kernel.gan.curve import COLUMNS, learning_curve, plot_learning_curve, read_curve
+
+    points = [(20.0, 60.0), (80.0, 120.0)]
+    reference = Showers.concatenate([gaussian_showers(30, energy=e, theta=math.radians(t), seed=9)
+                                     for e, t in points])
+    reference.metadata["reference"] = {"points": [{"energy_gev": e, "theta_deg": t} for e, t in points]}
+    path = write_showers(reference, tmp_path / "reference.h5")
+    rows = learning_curve(cpu_run[0], path, tmp_path / "curve.csv", epochs=[2])
+    assert [(r["epoch"], r["energy_gev"], r["theta_deg"]) for r in rows] == [(2, 20.0, 60.0), (2, 80.0, 120.0)]
+    rows = learning_curve(cpu_run[0], path, tmp_path / "curve.csv", epochs=[1])  # merged with epoch 2
+    assert [r["epoch"] for r in read_curve(tmp_path / "curve.csv")] == [1, 1, 2, 2]
+    for row in rows:
+        assert row["minutes"] > 0
+        # stage one fixes the energy response: within a few percent after 2 steps on 30 showers per point
+        assert row["sum_over_e_mean"] < 0.05
+        assert all(np.isfinite(row[c]) for c in COLUMNS)
+    assert plot_learning_curve(rows, tmp_path / "curve.png").stat().st_size > 10_000
+
+
+def test_card_counts_targets_and_tables_every_point(tmp_path):
+    import json
+
+    from fastsim_kernel.gan import GANConfig
+    from fastsim_kernel.gan.card import markdown_table, write_card
+
+    def point(energy, sf_pass, auc):
+        targets = {name: {"value": 0.01, "low": 0.0, "high": 0.02, "floor": 0.005, "pass": True}
+                   for name in ("sum_over_e_mean", "sum_over_e_resolution", "layer_energy", "layer_width",
+                                "measured_angle")}
+        targets["sum_over_e_mean"] = {"value": 0.01 if sf_pass else 0.031, "low": 0.0, "high": 0.04,
+                                      "floor": 0.004, "pass": sf_pass}
+        targets["auc_high_level"] = {"value": auc, "floor": 0.51, "pass": auc <= 0.85}
+        return {"energy_gev": energy, "theta_deg": 90.0, "targets": targets}
+
+    metrics = {"points": [point(10.0, True, 0.6), point(100.0, False, 0.9)]}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    GANConfig.two_stage(energy_range=(8.2, 109.9)).save(tmp_path / "config.json")
+    card = write_card(tmp_path / "metrics.json", tmp_path, name="test", summary="two of twelve fail")
+    assert (card["status"], card["targets_passed"], card["targets_total"]) == ("partial", 10, 12)
+    assert card["theta_deg"] == [60.0, 120.0]
+    assert json.loads((tmp_path / "card.json").read_text()) == card
+    table = markdown_table(metrics).splitlines()
+    assert len(table) == 4
+    assert "| 100 GeV, 90 deg | **+3.1 [+0.0, +4.0] (G4 0.4)** FAIL |" in table[3]
+    assert "0.90 (G4 0.51)** FAIL" in table[3]
