@@ -61,7 +61,7 @@ def _register_jobs(commands) -> None:
     simulate.add_argument("--n", type=int, required=True, help="total number of showers")
     simulate.add_argument("--completions", type=int, default=4, help="number of shards (default 4)")
     simulate.add_argument("--parallelism", type=int, default=None, help="shards at once (default: all)")
-    simulate.add_argument("--energy", default="10:200", help="GeV, LOW:HIGH or one value (default 10:200)")
+    simulate.add_argument("--energy", default="10:100", help="GeV, LOW:HIGH or one value (default 10:100)")
     simulate.add_argument("--theta", default="60:120", help="degrees, LOW:HIGH or one value (default 60:120)")
     simulate.add_argument("--grid", default="25x25x25", help="25x25x25 (default) or 51x51x25")
     simulate.add_argument("--seed", type=int, default=0, help="seed of shard 0; shard i uses seed+i (default 0)")

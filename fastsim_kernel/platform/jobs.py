@@ -79,7 +79,7 @@ class SimulateJob:
     n_showers: int
     completions: int = 4
     parallelism: int = 4
-    energy: str = "10:200"
+    energy: str = "10:100"
     theta: str = "60:120"
     grid: str = "25x25x25"
     seed: int = 0
