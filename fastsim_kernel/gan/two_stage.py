@@ -122,7 +122,7 @@ class ShapeTrainer(keras.Model):
     """
 
     def __init__(self, config: GANConfig, feature_scale: np.ndarray, *, seed: int = 0,
-                 weights: tuple[float, float, float] = (1.0, 20.0, 20.0), **kwargs) -> None:
+                 weights: tuple[float, float, float] = (20.0, 10.0, 5.0), **kwargs) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.generator = build_generator(config)
