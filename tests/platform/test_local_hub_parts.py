@@ -127,7 +127,7 @@ def test_kernel_and_lab_settings_are_installed_idempotently(tmp_path):
     assert folder.name == "fastsim"
     assert spec["display_name"] == "fastsim"
     assert spec["argv"][:3] == [sys.executable, "-m", "fastsim_kernel.platform.local.kernel"]
-    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "3"}
     assert install_kernel(tmp_path) == folder
     overrides = write_lab_overrides(tmp_path)
     assert overrides == tmp_path / "share/jupyter/lab/settings/overrides.d/fastsim-hub.json"

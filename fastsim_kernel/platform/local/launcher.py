@@ -30,9 +30,11 @@ from fastsim_kernel.platform.local.settings import (
 
 PROXY = "configurable-http-proxy"
 KERNEL_NAME = "fastsim"
-#: The kernel's environment: TensorFlow's C++ INFO and WARNING lines after start-up are noise in a notebook;
-#: its errors and every Python warning still show (its start-up lines: see ``platform/local/kernel.py``).
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+#: The kernel's environment: no TensorFlow C++ log lines in the notebooks. Level 3 also hides the ERROR-level
+#: lines of fallbacks that change nothing (grappler's "remapper failed" when training the variable-angle
+#: model, "oneDNN supports DT_INT32 only ..."); real failures still raise Python exceptions, and Python
+#: warnings still show. Its start-up lines ignore the level: see ``platform/local/kernel.py``.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 LAB_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
