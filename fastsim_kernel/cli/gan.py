@@ -22,7 +22,7 @@ def _register_train(subparsers) -> None:
                         " shipped model: energy and angle, about an hour on 2 cores)")
     p.add_argument("--model", choices=("fixed", "variable"), default="fixed",
                    help="reference recipe: fixed angle 25x25x25 or variable angle 51x51x25 (default fixed)")
-    p.add_argument("--epochs", type=int, default=None, help="total epochs of the run (default 60; cpu 15)")
+    p.add_argument("--epochs", type=int, default=None, help="total epochs of the run (default 60; cpu 12)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="showers per step (default 128 fixed, 64 variable, 32 cpu)")
     p.add_argument("--out", type=Path, required=True, help="run folder, e.g. runs/NAME")

@@ -26,7 +26,7 @@ from fastsim_kernel.gan.config import GANConfig
 #: training recipes: the reference GAN (GPU runs) and the two-stage CPU recipe (the shipped model)
 RECIPES = ("reference", "cpu")
 #: what the CPU recipe changes by default (batch, steps per epoch, bfloat16); every one can be overridden
-CPU_RECIPE = {"epochs": 15, "batch_size": 32, "steps_per_epoch": 100, "mixed_precision": True}
+CPU_RECIPE = {"epochs": 12, "batch_size": 32, "steps_per_epoch": 100, "mixed_precision": True}
 #: the run settings that change the trained weights: a resume must repeat them
 RESULT_SETTINGS = ("recipe", "kind", "seed", "batch_size", "steps_per_epoch", "mixed_precision", "xla", "data",
                    "config_overrides")

@@ -74,7 +74,7 @@ def test_assembled_showers_carry_the_layer_energies_they_were_given():
 
 def test_shape_features_measure_centres_and_widths():
     from fastsim_kernel.gan.two_stage import shape_features
-    from fastsim_kernel.physics import layer_barycentres, layer_widths
+    from fastsim_kernel.physics import layer_barycentres, layer_widths, measured_theta
 
     showers = gaussian_showers(4, theta=math.radians(70.0), seed=2)
     layers = showers.cells.sum(axis=(1, 2))
@@ -85,6 +85,8 @@ def test_shape_features_measure_centres_and_widths():
     for block, expected in enumerate((cx, cy, wx, wy)):
         got = features[:, block * 25 : (block + 1) * 25]
         np.testing.assert_allclose(got[used], expected[used], rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(features[:, -1], np.degrees(measured_theta(showers.cells)), atol=1e-3)
+    assert features[:, -1] == pytest.approx(70.0, abs=1.0)  # the analytic showers' axis
 
 
 @pytest.fixture(scope="module")
