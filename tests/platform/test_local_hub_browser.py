@@ -24,7 +24,8 @@ LAB_TIMEOUT_MS = 90_000
 RUN_TIMEOUT_MS = 600_000
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 #: The walk uses the variable-angle model, so that the angle slider moves too; angles near 90 deg and 60
-#: showers put Geant4 showers inside the explorer's +-5 GeV, +-3 deg window at its start values.
+#: showers put Geant4 showers inside the explorer's +-5 GeV, +-3 deg window at its start values (and a
+#: drag of 15 pixels moves the sliders by well under that window).
 WALK = {
     "01_geant4_showers.ipynb": {"grid": "51x51x25", "theta": [80.0, 100.0], "n": 60},
     "02_train_3dgan.ipynb": {"kind": "variable"},
@@ -78,6 +79,8 @@ def run_all(page, name: str) -> None:
 
 def drag(page, handle, dx: float) -> None:
     """Drag a slider handle by ``dx`` pixels and release it, as a user does."""
+    handle.scroll_into_view_if_needed()
+    handle.hover()
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -130,13 +133,13 @@ def test_login_fastsim_ml_gpu_notebooks_01_to_04_and_the_explorer(tmp_path):
         assert "Geant4 (" in explorer.locator(".fastsim-readouts").inner_text()
         image = explorer.locator(".fastsim-image")
         energy, angle = (explorer.locator(".widget-slider").nth(i) for i in (0, 1))
-        for slider, dx in ((energy, 6), (angle, -6)):
+        for slider, dx in ((energy, 15), (angle, -15)):
             before = image.get_attribute("src")
             readout = slider.locator(".widget-readout").inner_text()
             drag(page, slider.locator(".noUi-handle"), dx)
+            assert slider.locator(".widget-readout").inner_text() != readout, "the drag did not move the slider"
             page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                                   arg=[image.element_handle(), before])  # fmt: skip
-            assert slider.locator(".widget-readout").inner_text() != readout
+                                   arg=[image.element_handle(), before], timeout=LAB_TIMEOUT_MS)  # fmt: skip
         explorer.locator(".fastsim-status").get_by_text("drawn in").wait_for()
         assert "Geant4 showers within" in note.inner_text()
         assert panel.locator(STDERR).count() == 0
