@@ -100,18 +100,13 @@ def _add_config(parser: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace):
     """(config path, the values of --config with every --values file merged over them as helm merges)."""
-    import yaml
-
     from fastsim_kernel.platform import find_config, load_values
-    from fastsim_kernel.platform.values import coalesce
+    from fastsim_kernel.platform.values import coalesce, read_yaml
 
     path = find_config(args.config)
     values = load_values(path)
     for extra in args.values:
-        try:
-            layer = yaml.safe_load(Path(extra).read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            raise FastsimError(f"--values {extra!r}: cannot read it as YAML ({err})") from err
+        layer = read_yaml(extra) or {}
         if not isinstance(layer, dict):
             raise FastsimError(f"--values {extra!r}: expected a mapping of values, got {type(layer).__name__}")
         values = coalesce(values, layer)

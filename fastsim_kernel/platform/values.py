@@ -54,16 +54,10 @@ def find_config(path: str | os.PathLike | None = None, *, start: str | os.PathLi
 def load_values(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """Read the whole values document (chart keys plus the ``jupyterhub`` sub-tree) as a dict.
 
-    Raises FastsimError when the file is missing, is not YAML, or has no ``jupyterhub.singleuser`` mapping.
+    Raises FastsimError when the file is missing, is not UTF-8 YAML, or has no ``jupyterhub.singleuser`` mapping.
     """
-    import yaml
-
     found = find_config(path)
-    try:
-        values = yaml.safe_load(found.read_text())
-    except yaml.YAMLError as err:
-        msg = f"{str(found)!r} is not valid YAML: {err}"
-        raise FastsimError(msg) from err
+    values = read_yaml(found)
     if not isinstance(values, dict):
         msg = f"{str(found)!r} must hold a mapping of values, got {type(values).__name__}"
         raise FastsimError(msg)
@@ -72,6 +66,24 @@ def load_values(path: str | os.PathLike | None = None) -> dict[str, Any]:
         msg = f"{str(found)!r} has no '{SUBCHART_KEY}.singleuser' mapping (the z2jh values must sit there)"
         raise FastsimError(msg)
     return unshare(values)
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """The YAML document in ``path``; FastsimError naming the file when it cannot be read, is not UTF-8 (as
+    YAML files are) or is not YAML."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        msg = f"cannot read {str(path)!r}: {err.strerror or err}"
+        raise FastsimError(msg) from err
+    except UnicodeDecodeError as err:
+        msg = f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); expected a YAML values file"
+        raise FastsimError(msg) from err
+    except yaml.YAMLError as err:
+        msg = f"{str(path)!r} is not valid YAML: {err}"
+        raise FastsimError(msg) from err
 
 
 def unshare(node: Any) -> Any:

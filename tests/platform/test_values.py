@@ -68,6 +68,14 @@ def test_invalid_yaml(tmp_path):
         load_values(path)
 
 
+def test_config_that_is_not_utf8_names_the_file(tmp_path):
+    """The hub's jupyterhub_config.py and every command read config.yaml here: a Latin-1 file is one error."""
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("jupyterhub:\n  singleuser: {}\n# Jos\xe9\n".encode("latin-1"))
+    with pytest.raises(FastsimError, match=f"{path}: not UTF-8 text"):
+        load_values(path)
+
+
 def test_get_value_and_settings(values):
     hub = hub_values(values)
     assert get_value(hub, "singleuser.image.tag") == "0.1.0"
