@@ -168,7 +168,7 @@ def test_build_context_holds_what_the_dockerfiles_copy_and_no_venv():
     assert lines[0] == "*", "an allowlist: everything else (.venv, caches, runs) stays out of the context"
     allowed = [line[1:].rstrip("/") for line in lines if line.startswith("!")]
     for dockerfile in set(DOCKERFILES.values()):
-        for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile.read_text(), flags=re.M):
+        for sources in re.findall(r"^COPY (?!--from)(?:--chown=\S+ )?(.+) \S+$", dockerfile.read_text(), flags=re.M):
             for source in sources.split():
                 source = source.replace("${PROFILE}", "standard")
                 assert any(source == a or source.startswith(f"{a}/") for a in allowed), source
@@ -229,8 +229,10 @@ def test_fastsim_and_terminal_images_carry_the_package_and_the_platform_values()
         assert all(re.sub(r"[-_.]+", "-", name).lower() in pins for name in core), folder
         assert pins["jupyterhub-kubespawner"], "KubeSpawner renders the pods of `fastsim profiles`"
         text = DOCKERFILES[folder].read_text()
-        assert "RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation /src" in text
+        assert "RUN pip install --no-cache-dir --no-deps --no-build-isolation /tmp/src" in text
+        assert text.index("USER 1000:100") < text.index("COPY --chown=1000:100 fastsim_kernel /tmp/src/"), "last"
         assert "COPY config.yaml /opt/fastsim/config.yaml" in text
+        assert "COPY helm/fastsim-hub /opt/fastsim/helm/fastsim-hub" in text, "the chart beside the values"
         assert "FASTSIM_CONFIG=/opt/fastsim/config.yaml" in text
     assert frozen("fastsim")["geant4-pybind"] == "0.1.3"
     assert frozen("fastsim")["root"] == "0.1a12"
