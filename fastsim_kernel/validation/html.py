@@ -9,7 +9,7 @@ from fastsim_kernel.validation.targets import TARGETS
 _STYLE = """body{font-family:sans-serif;max-width:1300px;margin:auto;padding:0 1em}
 table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 td:first-child,th:first-child{text-align:left}.pass{background:#d7f5d7}.fail{background:#f9d0d0}
-.na{background:#eee;color:#555}small{color:#555}figure{display:inline-block;margin:8px}img{max-width:560px}
+.na{background:#eee;color:#555}.floor{background:#fbe9c4}small{color:#555}figure{display:inline-block;margin:8px}img{max-width:560px}
 details{margin:0.3em 0 1em 0}"""
 
 
@@ -39,10 +39,11 @@ def _verdict(record: dict) -> tuple[str, str]:
     """(css class, text) of a target record."""
     if record.get("pass") is None:
         return "na", "n/a"
-    text = "PASS" if record["pass"] else "FAIL"
-    if record.get("stretch_pass"):
-        text += " (stretch too)"
-    return ("pass" if record["pass"] else "fail"), text
+    if record["pass"]:
+        return "pass", "PASS (stretch too)" if record.get("stretch_pass") else "PASS"
+    if record.get("within_floor"):
+        return "floor", "FAIL, within the G4-vs-G4 floor"
+    return "fail", "FAIL"
 
 
 def _summary_table(metrics: dict) -> str:
@@ -186,7 +187,8 @@ def render_html(metrics: dict, figures: list[dict]) -> str:
 <ul>{inputs}</ul>
 <p>Intervals: {int(boot['level'] * 100)}% percentile bootstrap, {boot['resamples']} resamples, both samples
 resampled independently. Floor: {floor}. A target passes when its central value is within the tolerance; an
-interval that straddles the tolerance means the verdict needs more showers. Relative differences are
+interval that straddles the tolerance means the verdict needs more showers, and a failure no larger than the
+floor (amber) means the reference itself cannot resolve the target at that point. Relative differences are
 candidate / reference - 1; the angle and the layer centres are differences.</p>
 <h2>Targets</h2>{_summary_table(metrics)}
 <h2>Per point</h2>{sections}

@@ -7,7 +7,9 @@ Each comparison has a percentile-bootstrap interval (both samples resampled inde
 same comparison between two random halves of the reference, i.e. what statistics alone give (with half the
 showers per side, so the floor is about 1.4x the noise of a full-size comparison).
 
-A target passes when its central value is within the tolerance; the interval says how firm that is.
+A target passes when its central value is within the tolerance; the interval says how firm that is, and
+``within_floor`` says whether the difference is no larger than the Geant4-vs-Geant4 floor (a failure within
+the floor means the reference has too few showers to resolve that target at that point).
 """
 
 from __future__ import annotations
@@ -227,6 +229,8 @@ def _check(target_name: str, diff: dict, key: str, layer: int | None, floor: dic
         "floor": None if floor is None else abs(pick(floor)),
         "pass": bool(abs(value) <= target.tolerance) if math.isfinite(value) else None,
     }
+    if floor is not None and math.isfinite(value):
+        record["within_floor"] = bool(abs(value) <= record["floor"])
     if not math.isfinite(value):
         record.update(value=None, reason="undefined (no energy or no angle measured)")
     return record
@@ -242,6 +246,7 @@ def _worst(target_name: str, diff: dict, keys: tuple[str, ...], layers: np.ndarr
     record = _check(target_name, diff, key, layer, floor)
     if floor is not None:
         record["floor"] = max(abs(floor[k][z]) for k in keys for z in layers if math.isfinite(floor[k][z]))
+        record["within_floor"] = abs(record["value"]) <= record["floor"]
     record["worst"] = f"layer {layer}" + (f" ({key[-1]})" if len(keys) > 1 else "")
     record["layers"] = [int(z) for z in layers]
     return record

@@ -81,6 +81,7 @@ def test_a_mis_scaled_candidate_fails_the_sum_over_e_target(same_and_scaled):
     assert record["pass"] is False
     assert record["value"] == pytest.approx(0.05, abs=0.01)
     assert record["low"] > 0.02  # the whole interval is beyond the tolerance
+    assert record["within_floor"] is False  # and beyond what two halves of the reference differ by
     assert scaled["targets"]["layer_width"]["pass"] is True  # a scale does not change the shape
     assert scaled["targets"]["sum_over_e_resolution"]["pass"] is True
 
@@ -159,11 +160,14 @@ def test_g4_vs_g4_passes(g4_pair, tmp_path):
     for point in metrics["points"]:
         assert point["n_reference"] == point["n_candidate"] == G4_PER_POINT
         targets = point["targets"]
-        for name in ("sum_over_e_mean", "sum_over_e_resolution", "measured_angle", "auc_high_level"):
-            assert targets[name]["pass"] is True, (point["energy_gev"], name, targets[name])
+        for name in ("sum_over_e_mean", "measured_angle", "auc_high_level"):
+            assert targets[name]["pass"] is True, (point["theta_deg"], name, targets[name])
         assert targets["auc_high_level"]["value"] < 0.7
-        for name in ("layer_energy", "layer_width"):  # consistent with no difference
-            assert targets[name]["low"] <= 0 <= targets[name]["high"], (name, targets[name])
+        # 150 showers cannot resolve the resolution and per-layer targets (docs/validation.md): there the
+        # difference must be within the target or within twice the difference between two reference halves
+        for name in ("sum_over_e_resolution", "layer_energy", "layer_width"):
+            record = targets[name]
+            assert abs(record["value"]) <= max(record["tolerance"], 2 * record["floor"]), (name, record)
 
 
 def test_validate_cli(g4_pair, tmp_path):
