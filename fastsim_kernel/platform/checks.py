@@ -39,7 +39,7 @@ from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.profiles import default_choice, merge_overrides
 from fastsim_kernel.platform.spawner import DEFAULT_CHART, HUB_FILES, offered_profiles, pod_manifest
 from fastsim_kernel.platform.values import coalesce, fastsim_settings, get_value, hub_values, profile_list
-from fastsim_kernel.platform.z2jh import hub_config_traits, spawner_traits
+from fastsim_kernel.platform.z2jh import hub_traits
 
 GPU_RESOURCE = re.compile(r"^nvidia\.com/(gpu|mig-[0-9a-z.]+)$")
 SLUG = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -89,7 +89,7 @@ def check(values: dict[str, Any], *, chart: Path = DEFAULT_CHART) -> list[str]:
     if not profiles:
         return ["jupyterhub.singleuser.profileList is empty: define at least one profile"]
     hub = hub_values(values)
-    base = spawner_traits(hub) | hub_config_traits(hub)
+    base = hub_traits(hub)
     traits = kubespawner_traits()
     problems = _check_default_image(hub)
     slugs = [p.get("slug") for p in profiles]

@@ -29,7 +29,7 @@ from fastsim_kernel._extras import require
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.profiles import resolve_choice
 from fastsim_kernel.platform.values import get_value, hub_values, profile_list
-from fastsim_kernel.platform.z2jh import hub_config_traits, spawner_traits, with_defaults
+from fastsim_kernel.platform.z2jh import hub_traits, with_defaults
 
 T = TypeVar("T")
 
@@ -139,8 +139,7 @@ def _make_spawner(values: dict[str, Any], *, user: str, namespace: str, release:
     from traitlets.config import Config
 
     hub = hub_values(values)
-    traits = spawner_traits(hub, release=release)
-    traits.update(hub_config_traits(hub))
+    traits = hub_traits(hub, release=release)
     traits.update(hub_file_traits(values, chart))
     config = Config()
     for trait, value in traits.items():

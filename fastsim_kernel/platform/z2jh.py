@@ -7,7 +7,8 @@ https://github.com/jupyterhub/zero-to-jupyterhub-k8s), limited to what shapes a 
    with the chart's name and version, the user scheduler's name, image pull secrets, the home volume and
    ``storage.extraVolumes``/``extraFiles`` as dicts keyed by name, the cloud-metadata iptables init
    container, tolerations and node-purpose affinity;
-2. then ``hub.config.<Class>`` sections are applied as they are (``hub_config_traits``);
+2. then ``hub.config.<Class>`` sections are applied as they are, with traitlets' precedence of the
+   ``KubeSpawner`` section over the ``Spawner`` section (``hub_traits``);
 3. then the files in ``jupyterhub_config.d`` run (``fastsim_kernel.platform.spawner`` runs the chart's hub
    files the same way).
 
@@ -132,8 +133,8 @@ SINGLEUSER_TRAITS: tuple[tuple[str, str], ...] = (
 NODE_PURPOSE_TERM = {
     "matchExpressions": [{"key": "hub.jupyter.org/node-purpose", "operator": "In", "values": ["user"]}],
 }
-# The traitlets classes whose hub.config sections reach a KubeSpawner (it inherits Spawner's traits).
-SPAWNER_SECTIONS = ("Spawner", "KubeSpawner")
+# The traits z2jh sets in the c.Spawner section (the rest of the mapping goes into c.KubeSpawner).
+SPAWNER_SECTION_TRAITS = ("cmd", "default_url")
 
 
 def with_defaults(hub: dict[str, Any]) -> dict[str, Any]:
@@ -209,13 +210,19 @@ def spawner_traits(hub: dict[str, Any], *, release: str = "fastsim-hub") -> dict
     return traits
 
 
-def hub_config_traits(hub: dict[str, Any]) -> dict[str, Any]:
-    """The ``hub.config.Spawner`` then ``hub.config.KubeSpawner`` settings, which z2jh applies after the
-    singleuser mapping (so they win)."""
-    traits: dict[str, Any] = {}
-    for section in SPAWNER_SECTIONS:
-        traits.update(copy.deepcopy(get_value(hub, f"hub.config.{section}") or {}))
-    return traits
+def hub_traits(hub: dict[str, Any], *, release: str = "fastsim-hub") -> dict[str, Any]:
+    """The KubeSpawner traits before the hub files run: ``spawner_traits`` with ``hub.config`` applied.
+
+    z2jh sets ``cmd`` and ``default_url`` in the ``c.Spawner`` section and the rest of the mapping in
+    ``c.KubeSpawner``; ``hub.config.Spawner`` and ``hub.config.KubeSpawner`` then update those sections. A
+    KubeSpawner takes a trait from its own section over its parent's, so ``hub.config.Spawner`` overrides
+    only ``cmd``, ``default_url`` and traits the mapping leaves unset.
+    """
+    mapped = spawner_traits(hub, release=release)
+    spawner = {trait: mapped.pop(trait) for trait in SPAWNER_SECTION_TRAITS if trait in mapped}
+    spawner.update(get_value(hub, "hub.config.Spawner") or {})
+    mapped.update(get_value(hub, "hub.config.KubeSpawner") or {})
+    return spawner | mapped
 
 
 def _image_pull_secrets(full: dict[str, Any], release: str) -> list[Any]:

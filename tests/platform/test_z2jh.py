@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fastsim_kernel.platform.z2jh import CHART_DEFAULTS, hub_config_traits, spawner_traits
+from fastsim_kernel.platform.z2jh import CHART_DEFAULTS, hub_traits, spawner_traits
 
 Z2JH_DATA = Path(__file__).resolve().parents[1] / "data" / "z2jh-4.4.0"
 USER_TOLERATIONS = [
@@ -206,9 +206,20 @@ def test_camel_case_values_and_extra_tolerations():
     assert traits["extra_pod_config"] == {"runtimeClassName": "nvidia"}
 
 
-def test_hub_config_sections_win_over_the_mapping():
-    hub = {"hub": {"config": {"Spawner": {"default_url": "/tree"}, "KubeSpawner": {"uid": 2000}, "JupyterHub": {}}}}
-    assert hub_config_traits(hub) == {"default_url": "/tree", "uid": 2000}
+def test_hub_config_sections_apply_with_traitlets_precedence():
+    """z2jh puts singleuser.cmd/defaultUrl in c.Spawner and the rest in c.KubeSpawner, then updates both with
+    hub.config; a KubeSpawner reads its own section over Spawner's whatever the order they were set in."""
+    config = {
+        "Spawner": {"default_url": "/tree", "mem_guarantee": "2G", "cpu_limit": 4},
+        "KubeSpawner": {"uid": 2000, "cmd": ["jupyter-labhub"]},
+        "JupyterHub": {"cookie_secret": "x"},
+    }
+    traits = hub_traits({"singleuser": {"defaultUrl": "/lab", "uid": 1001}, "hub": {"config": config}})
+    assert traits["default_url"] == "/tree"  # both in c.Spawner: hub.config is applied later
+    assert traits["mem_guarantee"] == "1G"  # z2jh's default singleuser.memory.guarantee, in c.KubeSpawner
+    assert traits["cpu_limit"] == 4  # left unset by the mapping
+    assert (traits["uid"], traits["cmd"]) == (2000, ["jupyter-labhub"])
+    assert "cookie_secret" not in traits
 
 
 def test_inputs_are_not_changed():
