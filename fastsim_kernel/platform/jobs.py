@@ -160,6 +160,10 @@ def simulate_job(job: SimulateJob, defaults: JobDefaults) -> dict[str, Any]:
             f"({job.completions}) <= n_showers ({job.n_showers})"
         )
         raise FastsimError(msg)
+    from fastsim_kernel.g4.config import GunConfig, parse_grid
+
+    GunConfig(energy_gev=job.energy, theta_deg=job.theta)  # refused here, not in every pod once scheduled
+    parse_grid(job.grid)
     base, extra = divmod(job.n_showers, job.completions)  # the first `extra` indexes simulate one more
     out = f"/results/{job.name}"
     # index i simulates base (+1 for the first `extra` indexes) showers with seed SEED + i

@@ -116,6 +116,9 @@ def test_every_shower_is_simulated_exactly_once(defaults):
         (SimulateJob("g4-", n_showers=10), "must be a lowercase DNS label"),
         (SimulateJob("g4", n_showers=3, completions=4), r"parallelism \(4\) <= completions \(4\) <= n_showers \(3\)"),
         (SimulateJob("g4", n_showers=100, completions=2, parallelism=3), "need 1 <= parallelism"),
+        (SimulateJob("g4", n_showers=10, energy="x"), "energy 'x' is not a value or a LOW:HIGH range in GeV"),
+        (SimulateJob("g4", n_showers=10, theta="0:90"), "theta 0:90 degrees must lie strictly between 0 and 180"),
+        (SimulateJob("g4", n_showers=10, grid="10x10x10"), "10x10x10"),
     ],
 )
 def test_bad_simulate_jobs(defaults, job, message):
