@@ -211,6 +211,12 @@ def test_image_pullers_split_cpu_and_gpu(helm, chart_with_stub, rendered, values
     with_secrets = render(helm, chart_with_stub, CONFIG, sets=secrets)
     for puller in by_kind(with_secrets, "DaemonSet"):
         assert puller["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "org-registry"}, {"name": "team"}]
+    created = ("jupyterhub.imagePullSecret.create=true",)  # z2jh's Secret, referenced by default
+    for puller in by_kind(render(helm, chart_with_stub, CONFIG, sets=created), "DaemonSet"):
+        assert puller["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "image-pull-secret"}]
+    not_injected = (*created, "jupyterhub.imagePullSecret.automaticReferenceInjection=false")
+    for puller in by_kind(render(helm, chart_with_stub, CONFIG, sets=not_injected), "DaemonSet"):
+        assert "imagePullSecrets" not in puller["spec"]["template"]["spec"]
 
 
 def test_network_policy_selects_the_real_terminal_pod(rendered, values):

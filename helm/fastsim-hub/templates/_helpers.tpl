@@ -36,9 +36,10 @@ singleuser.image.pullSecrets, as z2jh combines them for user pods (names or {nam
 {{- define "fastsim-hub.imagePullSecrets" -}}
 {{- $hub := include "fastsim-hub.hubValues" . | fromYaml -}}
 {{- $secrets := list -}}
-{{- $create := (($hub.imagePullSecret | default dict).create) -}}
-{{- $inject := (($hub.imagePullSecret | default dict).automaticReferenceInjection | default true) -}}
-{{- if and $create $inject -}}
+{{- $pullSecret := $hub.imagePullSecret | default dict -}}
+{{- /* z2jh's default for automaticReferenceInjection is true; `default true` would also turn a false into true */ -}}
+{{- $inject := ternary $pullSecret.automaticReferenceInjection true (hasKey $pullSecret "automaticReferenceInjection") -}}
+{{- if and $pullSecret.create $inject -}}
 {{- $secrets = append $secrets (dict "name" "image-pull-secret") -}}
 {{- end -}}
 {{- range (concat ($hub.imagePullSecrets | default list) (((($hub.singleuser | default dict).image) | default dict).pullSecrets | default list)) -}}
