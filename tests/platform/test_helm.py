@@ -187,6 +187,25 @@ def test_terminal_gets_what_job_submission_needs(rendered, values):
     assert terminal["volumes"]["fastsim-config"]["configMap"]["name"] == configmap["metadata"]["name"]
 
 
+def test_terminal_job_settings_follow_extra_tolerations_and_name_overrides(helm, chart_with_stub, values):
+    """Values that change the Jobs (singleuser.extraTolerations; fullnameOverride names z2jh's pull Secret)
+    reach the terminal's copy too."""
+    from fastsim_kernel.platform.jobs import JobDefaults
+    from fastsim_kernel.platform.values import coalesce
+
+    toleration = "jupyterhub.singleuser.extraTolerations[0]"
+    sets = (f"{toleration}.key=site", f"{toleration}.operator=Exists", "jupyterhub.imagePullSecret.create=true",
+            "jupyterhub.fullnameOverride=lab")  # fmt: skip
+    docs = render(helm, chart_with_stub, CONFIG, sets=sets)
+    (configmap,) = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == "fastsim-jobs-config"]
+    reduced = JobDefaults.from_values(yaml.safe_load(configmap["data"]["config.yaml"]))
+    assert {"key": "site", "operator": "Exists"} in reduced.tolerations
+    assert reduced.image_pull_secrets == ("lab-image-pull-secret",)
+    same = {"singleuser": {"extraTolerations": [{"key": "site", "operator": "Exists"}]},
+            "imagePullSecret": {"create": True}, "fullnameOverride": "lab"}  # fmt: skip
+    assert reduced == JobDefaults.from_values(coalesce(values, {"jupyterhub": same}))
+
+
 def test_image_pullers_split_cpu_and_gpu(helm, chart_with_stub, rendered, values):
     from fastsim_kernel.platform.checks import restricted_problems
 
