@@ -233,6 +233,9 @@ def test_image_pullers_split_cpu_and_gpu(helm, chart_with_stub, rendered, values
     created = ("jupyterhub.imagePullSecret.create=true",)  # z2jh's Secret, referenced by default
     for puller in by_kind(render(helm, chart_with_stub, CONFIG, sets=created), "DaemonSet"):
         assert puller["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "image-pull-secret"}]
+    renamed = (*created, "jupyterhub.fullnameOverride=lab")  # z2jh's get_name("image-pull-secret")
+    for puller in by_kind(render(helm, chart_with_stub, CONFIG, sets=renamed), "DaemonSet"):
+        assert puller["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "lab-image-pull-secret"}]
     not_injected = (*created, "jupyterhub.imagePullSecret.automaticReferenceInjection=false")
     for puller in by_kind(render(helm, chart_with_stub, CONFIG, sets=not_injected), "DaemonSet"):
         assert "imagePullSecrets" not in puller["spec"]["template"]["spec"]

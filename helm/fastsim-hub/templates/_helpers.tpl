@@ -40,7 +40,9 @@ singleuser.image.pullSecrets, as z2jh combines them for user pods (names or {nam
 {{- /* z2jh's default for automaticReferenceInjection is true; `default true` would also turn a false into true */ -}}
 {{- $inject := ternary $pullSecret.automaticReferenceInjection true (hasKey $pullSecret "automaticReferenceInjection") -}}
 {{- if and $pullSecret.create $inject -}}
-{{- $secrets = append $secrets (dict "name" "image-pull-secret") -}}
+{{- /* z2jh names it "<fullnameOverride>-image-pull-secret", or "image-pull-secret" with its default "" */ -}}
+{{- $prefix := $hub.fullnameOverride | default "" -}}
+{{- $secrets = append $secrets (dict "name" (print $prefix (empty $prefix | ternary "" "-") "image-pull-secret")) -}}
 {{- end -}}
 {{- range (concat ($hub.imagePullSecrets | default list) (((($hub.singleuser | default dict).image) | default dict).pullSecrets | default list)) -}}
 {{- $secrets = append $secrets (kindIs "string" . | ternary (dict "name" .) .) -}}
