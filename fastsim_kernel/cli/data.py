@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+#: ``fastsim_kernel.data.CELL_UNITS`` by name, without importing the readers for ``--help`` (a test keeps them equal)
 UNITS = ("GeV", "MeV", "x50")
 
 

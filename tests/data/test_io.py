@@ -250,6 +250,14 @@ def test_unknown_units_name_the_choices(tmp_path, showers):
         read_showers(path, units="keV")
 
 
+def test_cli_units_choices_are_the_readers_units():
+    """``--units`` lists its choices without importing the readers (fast --help): the same names."""
+    from fastsim_kernel.cli.data import UNITS
+    from fastsim_kernel.data import CELL_UNITS
+
+    assert tuple(CELL_UNITS) == UNITS
+
+
 @pytest.mark.parametrize("suffix", [".h5", ".root"])
 def test_batches_are_written_as_they_come_and_read_back_as_one(tmp_path, suffix):
     batches = [gaussian_showers(n=n, seed=n) for n in (3, 5, 2)]
