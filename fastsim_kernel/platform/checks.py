@@ -251,7 +251,7 @@ def _check_offered(
     gpu = is_gpu_profile(profile)
     dataset_claim = get_value(fastsim_settings(values), "datasets.claimName")
     for options, traits in effective_variants(profile, base):
-        label = "".join(f" option {name}={choice}" for name, choice in options.items() if len(options) > 0)
+        label = "".join(f" option {name}={choice}" for name, choice in options.items())
         name = f"profile {profile.get('slug')!r}{label}"
         if gpu:
             problems += [f"{name}: {p}" for p in _check_gpu(traits, base)]
