@@ -442,12 +442,13 @@ def _trait_names(class_name: str) -> set[str] | None:
 
 
 def hub_files_checksum(chart: Path) -> str:
-    """sha256 of the chart's hub files: each path (relative to the chart) and a newline, then its content,
-    in sorted path order; templates/hub-files-configmap.yaml computes the same with helm's sha256sum."""
+    """sha256 of the chart's hub files: each path (relative to the chart) and a newline, then its bytes as
+    stored (no newline translation), in sorted path order; templates/hub-files-configmap.yaml computes the
+    same with helm's sha256sum."""
     files = (chart / HUB_FILES).rglob("*")
     paths = {path.relative_to(chart).as_posix(): path for path in files if path.is_file() and not _helm_ignored(path)}
-    text = "".join(f"{name}\n{paths[name].read_text()}" for name in sorted(paths))
-    return hashlib.sha256(text.encode()).hexdigest()
+    data = b"".join(f"{name}\n".encode() + paths[name].read_bytes() for name in sorted(paths))
+    return hashlib.sha256(data).hexdigest()
 
 
 def _helm_ignored(path: Path) -> bool:

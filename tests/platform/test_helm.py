@@ -120,7 +120,7 @@ def test_stale_hub_files_checksum_fails_the_install(helm, chart_with_stub, value
     right = hub_files_checksum(chart_with_stub)
     assert f'is "stale", not the checksum of files/hub: set it to "{right}"' in result.stderr
     assert values["jupyterhub"]["hub"]["annotations"]["fastsim-hub/hub-files-checksum"] == right
-    (chart_with_stub / "files" / "hub" / "fastsim_profiles.py").write_text("# changed\n")
+    (chart_with_stub / "files" / "hub" / "fastsim_profiles.py").write_bytes(b"# changed, on Windows\r\n")  # bytes
     result = run_helm(helm, "template", "hub", str(chart_with_stub), "-f", str(CONFIG))
     assert result.returncode != 0
     assert f'set it to "{hub_files_checksum(chart_with_stub)}"' in result.stderr
