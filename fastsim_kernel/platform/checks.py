@@ -38,7 +38,7 @@ from fastsim_kernel._extras import require
 from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.profiles import default_choice, merge_overrides
 from fastsim_kernel.platform.spawner import DEFAULT_CHART, HUB_FILES, offered_profiles, pod_manifest
-from fastsim_kernel.platform.values import coalesce, fastsim_settings, get_value, hub_values, profile_list
+from fastsim_kernel.platform.values import coalesce, fastsim_settings, get_value, hub_values, profile_list, read_yaml
 from fastsim_kernel.platform.z2jh import hub_traits
 
 GPU_RESOURCE = re.compile(r"^nvidia\.com/(gpu|mig-[0-9a-z.]+)$")
@@ -505,16 +505,11 @@ def z2jh_schema(chart: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
 def read_z2jh_schema(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(schema, defaults) from a z2jh values schema file (values.schema.json, or the values.schema.yaml of
     the chart's repository) and the values.yaml next to it."""
-    import yaml
-
     defaults_path = path.with_name("values.yaml")
     if not path.is_file() or not defaults_path.is_file():
         msg = f"--schema {str(path)!r}: expected a z2jh values schema file with the chart's values.yaml beside it"
         raise FastsimError(msg)
-    try:
-        return yaml.safe_load(path.read_text()), yaml.safe_load(defaults_path.read_text())
-    except yaml.YAMLError as err:
-        raise FastsimError(f"--schema {str(path)!r} is not a JSON/YAML schema: {err}") from err
+    return read_yaml(path), read_yaml(defaults_path)  # JSON is YAML
 
 
 def check_z2jh_values(values: dict[str, Any], schema: dict[str, Any], defaults: dict[str, Any]) -> list[str]:

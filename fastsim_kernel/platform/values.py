@@ -79,7 +79,7 @@ def read_yaml(path: str | os.PathLike) -> Any:
         msg = f"cannot read {str(path)!r}: {err.strerror or err}"
         raise FastsimError(msg) from err
     except UnicodeDecodeError as err:
-        msg = f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); expected a YAML values file"
+        msg = f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); expected UTF-8 YAML"
         raise FastsimError(msg) from err
     except yaml.YAMLError as err:
         msg = f"{str(path)!r} is not valid YAML: {err}"
