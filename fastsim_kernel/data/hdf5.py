@@ -34,6 +34,7 @@ from fastsim_kernel.data.showers import (
     median_sum_over_e,
     parse_metadata,
     plausible,
+    require_file,
     unit_factor,
 )
 from fastsim_kernel.errors import FastsimError
@@ -186,9 +187,7 @@ class _Layout:
 
 def _open(path: str | os.PathLike) -> h5py.File:
     path = Path(path)
-    if not path.is_file():
-        msg = f"{path}: no such file"
-        raise FastsimError(msg)
+    require_file(path)
     try:
         return h5py.File(path, "r")
     except OSError as err:

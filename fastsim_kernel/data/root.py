@@ -17,7 +17,7 @@ import numpy as np
 import uproot
 
 from fastsim_kernel._atomic import atomic_path
-from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata, unit_factor
+from fastsim_kernel.data.showers import Showers, check_arrays, check_units, parse_metadata, require_file, unit_factor
 from fastsim_kernel.errors import FastsimError
 
 TREE = "showers"
@@ -46,9 +46,7 @@ def write_root(showers: Showers | Iterable[Showers], path: str | os.PathLike, *,
 
 
 def _open_tree(path: Path):
-    if not path.is_file():
-        msg = f"{path}: no such file"
-        raise FastsimError(msg)
+    require_file(path)
     try:
         f = uproot.open(path)
     except Exception as err:  # uproot raises assorted errors on garbage

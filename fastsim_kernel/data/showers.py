@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,14 @@ class Showers:
             np.concatenate([b.theta for b in batches]),
             dict(batches[0].metadata),
         )
+
+
+def require_file(path: os.PathLike) -> None:
+    """FastsimError unless ``path`` is a file to read: missing, or a folder, is said in one line."""
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: a folder, expected a shower file" if path.is_dir() else f"{path}: no such file"
+        raise FastsimError(msg)
 
 
 def parse_metadata(text: str, *, source: str) -> dict[str, Any]:

@@ -108,6 +108,15 @@ def test_cells_not_in_gev_are_rejected(tmp_path, showers):
         read_showers(path)
 
 
+@pytest.mark.parametrize("suffix", [".h5", ".root"])
+def test_a_folder_or_a_missing_file_is_named_as_such(tmp_path, suffix):
+    (tmp_path / f"folder{suffix}").mkdir()
+    with pytest.raises(FastsimError, match=f"folder{suffix}: a folder, expected a shower file"):
+        read_showers(tmp_path / f"folder{suffix}")
+    with pytest.raises(FastsimError, match=f"missing{suffix}: no such file"):
+        count_showers(tmp_path / f"missing{suffix}")
+
+
 def test_truncated_hdf5_gives_clear_error(tmp_path, showers):
     path = write_showers(showers, tmp_path / "s.h5")
     data = path.read_bytes()
