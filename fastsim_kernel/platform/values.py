@@ -36,7 +36,8 @@ def find_config(path: str | os.PathLike | None = None, *, start: str | os.PathLi
     if path is not None:
         found = Path(path)
         if not found.is_file():
-            msg = f"platform config {str(found)!r} does not exist (expected a z2jh values file, e.g. config.yaml)"
+            problem = "is a folder" if found.is_dir() else "does not exist"
+            msg = f"platform config {str(found)!r} {problem} (expected a z2jh values file, e.g. config.yaml)"
             raise FastsimError(msg)
         return found
     here = Path(start or Path.cwd()).resolve()

@@ -43,6 +43,8 @@ def test_env_variable_wins(tmp_path, monkeypatch):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FastsimError, match=r"nope\.yaml' does not exist"):
         load_values(tmp_path / "nope.yaml")
+    with pytest.raises(FastsimError, match=r"config '.*' is a folder \(expected a z2jh values file"):
+        load_values(tmp_path)
 
 
 def test_no_config_anywhere(tmp_path, monkeypatch):
