@@ -190,11 +190,12 @@ def _read_manifest(manifest: Path) -> dict[str, Any]:
 
 
 def _assemble(parts: Path, plan: Plan, out: Path) -> None:
-    """Join the chunk files in order into OUT (atomically), then remove the chunk folder."""
-    batches = [read_showers(chunk_path(parts, i)) for i in range(plan.n_chunks)]
-    showers = Showers.concatenate(batches)
-    if len(showers) != plan.n:
-        msg = f"chunks in {str(parts)!r} hold {len(showers)} showers, expected {plan.n}; rerun with --overwrite"
+    """Join the chunk files in order into OUT (atomically, one chunk in memory at a time: outputs larger than
+    memory), then remove the chunk folder."""
+    paths = [chunk_path(parts, i) for i in range(plan.n_chunks)]
+    found = sum(count_showers(path)[0] for path in paths)
+    if found != plan.n:
+        msg = f"chunks in {str(parts)!r} hold {found} showers, expected {plan.n}; rerun with --overwrite"
         raise FastsimError(msg)
-    write_showers(showers, out)
+    write_showers((read_showers(path) for path in paths), out)
     shutil.rmtree(parts, ignore_errors=True)

@@ -240,3 +240,26 @@ def test_simulate_and_simulate_to_file_share_the_defaults_of_the_shipped_model(t
         assert found == expected
     with pytest.raises(TypeError, match=r"unknown simulation options \['energies'\]"):
         simulate_to_file(tmp_path / "x.h5", 1, energies=(10, 20))
+
+
+def test_chunks_are_joined_in_order_and_a_short_set_is_refused(tmp_path):
+    from fastsim_kernel.errors import FastsimError
+    from fastsim_kernel.g4.plan import chunk_path
+    from fastsim_kernel.g4.simulate import _assemble
+    from tests.conftest import gaussian_showers
+
+    plan = make_plan(4, grid="25x25x25", energy=10, theta=90, particle="e-", spectrum="flat", physics="datafree",
+                     seed=0, chunk_size=2, workers=1)  # fmt: skip
+    parts = tmp_path / "g4.h5.parts"
+    parts.mkdir()
+    chunks = [gaussian_showers(n=2, seed=1), gaussian_showers(n=1, seed=2)]
+    for index, chunk in enumerate(chunks):
+        write_showers(chunk, chunk_path(parts, index))
+    with pytest.raises(FastsimError, match="hold 3 showers, expected 4"):
+        _assemble(parts, plan, tmp_path / "g4.h5")
+    assert not (tmp_path / "g4.h5").exists()
+    chunks[1] = gaussian_showers(n=2, seed=2)
+    write_showers(chunks[1], chunk_path(parts, 1))
+    _assemble(parts, plan, tmp_path / "g4.h5")
+    np.testing.assert_array_equal(read_showers(tmp_path / "g4.h5").cells, np.concatenate([c.cells for c in chunks]))
+    assert not parts.exists()
