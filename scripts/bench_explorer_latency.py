@@ -65,16 +65,19 @@ def measure(browser, url: str, notebook: str, *, moves: int) -> list[dict]:
     page.set_default_timeout(180_000)
     page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}")
     page.locator(".jp-StatusBar-Widget").get_by_text("fastsim | Idle").wait_for()
-    page.locator(".jp-Cell").first.click()
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")  # JupyterLab reopens earlier notebooks too
+    panel.locator(".jp-Cell").first.click()
     page.keyboard.press("Shift+Enter")
-    output = page.locator(".jp-OutputArea-output").first
+    panel.locator(".fastsim-image").wait_for(state="attached")
+    output = panel.locator(".jp-OutputArea-output").filter(has=page.locator(".fastsim-image")).first
     image = output.locator("img.widget-image")
-    status = output.get_by_text("drawn in")
-    status.wait_for()
+    page.wait_for_function("() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .fastsim-status')"
+                           "?.textContent.includes('drawn in')")
     page.evaluate(RECORDER, image.element_handle())
     handle = output.locator(".widget-slider").first.locator(".noUi-handle")
     rows = []
     for _ in range(moves):
+        handle.scroll_into_view_if_needed()
         box = handle.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         before = page.evaluate("window.latency.changes.length")
@@ -85,7 +88,8 @@ def measure(browser, url: str, notebook: str, *, moves: int) -> list[dict]:
         page.wait_for_function(f"window.latency.changes.length > {before}")
         page.wait_for_timeout(300)  # let a late second update show up before the next move
         latency = page.evaluate(f"window.latency.changes[{before}] - window.latency.release")
-        rows.append({"latency_ms": round(latency, 1), "status": output.locator(".fastsim-status").inner_text()})
+        status = output.locator(".fastsim-status").text_content()
+        rows.append({"latency_ms": round(latency, 1), "status": status})
     page.close()
     return rows
 
