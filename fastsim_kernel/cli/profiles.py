@@ -217,7 +217,7 @@ def _job_defaults(args: argparse.Namespace):
 def run_job_simulate(args: argparse.Namespace) -> int:
     from fastsim_kernel.platform.jobs import SimulateJob, simulate_job
 
-    parallelism = args.parallelism or args.completions
+    parallelism = args.completions if args.parallelism is None else args.parallelism
     job = SimulateJob(args.name, n_showers=args.n, completions=args.completions, parallelism=parallelism,
                       energy=args.energy, theta=args.theta, grid=args.grid, seed=args.seed)  # fmt: skip
     return _print_yaml(simulate_job(job, _job_defaults(args)))

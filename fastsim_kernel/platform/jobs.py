@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastsim_kernel.errors import FastsimError
+from fastsim_kernel.platform.checks import GPU_RESOURCE
 from fastsim_kernel.platform.profiles import find_profile
 from fastsim_kernel.platform.values import fastsim_settings, get_value, hub_values, profile_list
 from fastsim_kernel.platform.z2jh import spawner_traits
@@ -240,6 +241,10 @@ def train_job(job: TrainJob, defaults: JobDefaults, *, runtime: str = "fastsim-k
     _check_name(job.name)
     if job.model not in ("fixed", "variable") or job.epochs < 1:
         msg = f"train job {job.name!r}: expected model fixed|variable and epochs >= 1, got {job.model!r}, {job.epochs}"
+        raise FastsimError(msg)
+    if not GPU_RESOURCE.match(job.gpu_resource):
+        expected = "nvidia.com/gpu or nvidia.com/mig-SLICE"
+        msg = f"train job {job.name!r}: GPU resource {job.gpu_resource!r}; expected {expected}"
         raise FastsimError(msg)
     command = ["fastsim", "train", "--data", job.data, "--model", job.model, "--epochs", str(job.epochs),
                "--out", f"/results/{job.name}", "--resume", "--quiet", *job.extra_args]  # fmt: skip

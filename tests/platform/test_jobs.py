@@ -182,3 +182,15 @@ def test_train_job_on_a_mig_slice(defaults):
     assert "nvidia.com/gpu" not in limits
     with pytest.raises(FastsimError, match=r"expected model fixed\|variable and epochs >= 1, got .huge."):
         train_job(TrainJob("gan", data="/datasets/x.h5", model="huge"), defaults)
+    with pytest.raises(FastsimError, match=r"GPU resource 'nvidia\.com/a100'; expected nvidia\.com/gpu or"):
+        train_job(TrainJob("gan", data="/datasets/x.h5", gpu_resource="nvidia.com/a100"), defaults)
+
+
+def test_cli_parallelism_zero_is_refused_not_taken_for_the_default(capsys):
+    from fastsim_kernel.cli import main
+
+    from .conftest import CONFIG
+
+    argv = ["profiles", "job", "simulate", "--config", str(CONFIG), "--name", "g4", "--n", "10", "--parallelism", "0"]
+    assert main(argv) == 2
+    assert "need 1 <= parallelism (0) <= completions (4)" in capsys.readouterr().err
