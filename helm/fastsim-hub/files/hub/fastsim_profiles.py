@@ -21,7 +21,7 @@ from z2jh import get_config
 c = globals()["c"]  # the traitlets Config of jupyterhub_config.py, which executes this file
 
 MIG_SLICE = re.compile(r"^([1-7])g\.([0-9]+)gb$")
-MIG_SLICES_PER_GPU = 7  # every MIG-capable NVIDIA GPU has 7 compute slices
+MIG_SLICES_PER_GPU = 7  # the A100, H100 and H200 (the models `fastsim profiles check` accepts); an A30 has 4
 BYTES = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}  # KubeSpawner's byte suffixes
 
 
