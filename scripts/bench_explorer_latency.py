@@ -63,7 +63,7 @@ RECORDER = """(img) => {
 def measure(browser, url: str, notebook: str, *, moves: int) -> list[dict]:
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.set_default_timeout(180_000)
-    page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}")
+    page.goto(f"{url}/lab/tree/{notebook}?reset&token={TOKEN}")  # reset: this notebook alone, no earlier tabs
     page.locator(".jp-StatusBar-Widget").get_by_text("fastsim | Idle").wait_for()
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")  # JupyterLab reopens earlier notebooks too
     panel.locator(".jp-Cell").first.click()
