@@ -89,6 +89,7 @@ CASES = [
     ("profiles", "list --config {dir}/missing.yaml", "{dir}/missing.yaml"),
     ("profiles", "manifest --config {config} --profile no-such-profile", "no-such-profile"),
     ("hub", "--password short --state-dir {dir}/hub", "the hub password must have at least 8 characters, got 5"),
+    ("hub", "--config {not_utf8} --state-dir {dir}/hub", "{not_utf8}: not UTF-8 text"),
     ("doctor", "--need gpu,warp-drive", "--need warp-drive"),
 ]
 

@@ -133,9 +133,10 @@ def write_lab_overrides(prefix: Path) -> Path:
 def prepare(options: LaunchOptions) -> HubSettings:
     """Check the inputs, create the state folder, install the kernel and Lab settings; return the settings."""
     require("jupyterhub")
-    from fastsim_kernel.platform.values import find_config
+    from fastsim_kernel.platform.values import find_config, load_values
 
     config = find_config(options.config).resolve()  # before the hub changes folder
+    load_values(config)  # a config that is not UTF-8 YAML with profiles: one line now, not a failed hub later
     check_port_free(options.ip, options.port)
     state = Path(options.state_dir).resolve()
     (state / "users").mkdir(parents=True, exist_ok=True)
