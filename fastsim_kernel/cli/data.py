@@ -36,7 +36,7 @@ def register(subparsers) -> None:
         "--panel",
         choices=("standard", "projections"),
         default="standard",
-        help="standard: projections and observables; projections: the seed figure's x, y, z histograms",
+        help="standard: projections and observables; projections: the talk's x, y, z histograms",
     )
     add_units_argument(plot)
     plot.set_defaults(func=run_plot)

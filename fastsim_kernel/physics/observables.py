@@ -32,7 +32,8 @@ def sampling_fraction(cells: np.ndarray, energy: np.ndarray) -> np.ndarray:
 def projection(cells: np.ndarray, axis: str) -> np.ndarray:
     """Energy deposited in each plane normal to ``axis`` ('x', 'y' or 'z'): (N, X, Y, Z) -> (N, size of axis).
 
-    These are the weighted x, y, z histograms of the seed figure; the z projection is the longitudinal profile.
+    These are the weighted x, y, z histograms of the CERN openlab talk's figure; the z projection is the
+    longitudinal profile.
     """
     keep = _axis_index(axis)
     others = tuple(a for a in (1, 2, 3) if a != keep)
