@@ -68,6 +68,9 @@ else
   context="$work/context" revision="$(git rev-parse HEAD)"
   mkdir "$context"
   git archive HEAD | tar -x -C "$context"
+  # git archive stamps every file with the commit's time, and buildah's layer cache keys COPY on file times
+  # too: one fixed time keeps a layer cached until its files' contents change.
+  find "$context" -exec touch --no-dereference --date=@0 {} +
 fi
 
 base="$(bash scripts/build-base.sh)"
