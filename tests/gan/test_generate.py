@@ -113,10 +113,10 @@ def test_shipped_model_follows_geant4_in_energy_and_angle():
     for showers in by_angle.values():
         # Geant4 on the training sample: sum/E 0.0202 at every energy and angle (datafree physics, docs/gan.md)
         assert showers.cells.sum(axis=(1, 2, 3)).mean() / 50.0 == pytest.approx(0.0202, rel=0.02)
-    # Geant4's measured angle: 63.2 deg for a 55-65 deg gun, 116.7 deg for 115-125 deg, 90 at 90 (docs/gan.md)
+    # Geant4's measured angle at 50 GeV on the held-out reference: 63.1, 89.9 and 116.9 deg for guns at 60, 90
+    # and 120 deg (pulled towards 90; docs/gan.md); the target is 2 deg, the test allows sampling noise on top
     measured = {t: np.degrees(np.nanmean(measured_theta(s.cells))) for t, s in by_angle.items()}
-    assert measured[60.0] < measured[90.0] - 10
-    assert measured[120.0] > measured[90.0] + 10
+    assert measured == pytest.approx({60.0: 63.1, 90.0: 89.9, 120.0: 116.9}, abs=2.5)
 
 
 def test_missing_model_folder_is_one_clear_line(tmp_path):
