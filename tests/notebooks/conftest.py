@@ -23,7 +23,7 @@ def fastsim_kernel(tmp_path_factory):
         yield KERNEL_NAME
 
 
-def test_parameters(name: str) -> dict:
+def parameters_of(name: str) -> dict:
     """The small parameters a notebook declares for tests and the rendered copies (its metadata)."""
     return dict(nbformat.read(NOTEBOOKS / name, as_version=4).metadata["fastsim"]["test_parameters"])
 
@@ -37,7 +37,7 @@ def run_notebook(name: str, workspace: Path, workdir: Path) -> nbformat.Notebook
     cwd.mkdir(parents=True)
     executed = workdir / name
     papermill.execute_notebook(
-        str(NOTEBOOKS / name), str(executed), parameters={**test_parameters(name), "workspace": str(workspace)},
+        str(NOTEBOOKS / name), str(executed), parameters={**parameters_of(name), "workspace": str(workspace)},
         kernel_name=KERNEL_NAME, cwd=str(cwd), progress_bar=False, log_output=False,
     )  # fmt: skip
     left = sorted(p.name for p in cwd.iterdir())

@@ -11,7 +11,7 @@ import pytest
 
 from fastsim_kernel.data import read_showers
 from fastsim_kernel.workspace import Workspace
-from tests.notebooks.conftest import outputs_of, run_notebook, stream_of, test_parameters
+from tests.notebooks.conftest import outputs_of, parameters_of, run_notebook, stream_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -51,7 +51,7 @@ def assert_no_stderr(nb) -> None:
 
 def test_01_simulates_and_writes_the_workspace_sample(run, workspace):
     nb = run("01_geant4_showers.ipynb")
-    params = test_parameters("01_geant4_showers.ipynb")
+    params = parameters_of("01_geant4_showers.ipynb")
     showers = read_showers(workspace.find_g4_sample(GRID))
     assert len(showers) == params["n"]
     assert showers.grid == GRID
@@ -85,7 +85,7 @@ def test_03_compares_the_trained_model_at_its_own_conditions(run, workspace):
     printed = stream_of(nb)
     assert f"using the model notebook 02 trained: {workspace.run('fixed')}" in printed
     # 01's sample (10-30 GeV) trained the model, so the only validation point inside its range is 20 GeV, 90 deg.
-    n = test_parameters("03_compare_gan_g4.ipynb")["n"]
+    n = parameters_of("03_compare_gan_g4.ipynb")["n"]
     assert f"simulated {n} Geant4 showers at 1 validation points: 20 GeV 90 deg" in printed
     g4 = read_showers(out / "g4_reference.h5")
     np.testing.assert_allclose(g4.energy, 20.0, rtol=0.005)
@@ -107,7 +107,7 @@ def test_04_explores_the_trained_model_over_the_workspace_sample(run, workspace)
     (saved,) = (workspace.root / "out" / "04-explorer").glob("*.png")
     assert saved.read_bytes().startswith(b"\x89PNG")
     printed = stream_of(nb)
-    assert f"{test_parameters('04_live_widget.ipynb')['n_showers']} showers at" in printed
+    assert f"{parameters_of('04_live_widget.ipynb')['n_showers']} showers at" in printed
     assert len(outputs_of(nb, "image/png")) == 1  # the static copy of the figure
     assert_no_stderr(nb)
 
