@@ -100,7 +100,7 @@ def test_empty_file_is_one_clear_line(tmp_path):
 def test_checkpoint_of_another_architecture_is_refused(g4_fixed, trained_run):
     proc = fastsim("train", "--data", str(g4_fixed), "--out", str(trained_run), "--model", "variable",
                    "--resume", check=False)
-    _one_line_error(proc, "fixed model", "variable")
+    _one_line_error(proc, "started with kind='fixed'", "asked for 'variable'")
 
 
 def test_existing_run_needs_resume_and_resume_needs_a_run(g4_fixed, trained_run, tmp_path):
