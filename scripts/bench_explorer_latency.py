@@ -1,8 +1,8 @@
 """Benchmark: slider release to new figure in the shower explorer, in a real browser. Prints the figures.
 
-    .venv/bin/python scripts/bench_explorer_latency.py [--moves 10] [--showers 10] [--json out.json]
+    .venv/bin/python scripts/bench_explorer_latency.py [--moves 10] [--showers 10] [--json out.json] [--screenshot DIR]
 
-For each model (the shipped fixed-angle model, and a variable-angle model with the builder's initial weights:
+For each model (the shipped model, and a 51x51x25 variable-angle model with the builder's initial weights:
 the same network, so the same cost), JupyterLab runs a notebook with the explorer, Chromium drags the energy
 slider's handle ``--moves`` times (each to a new energy, so nothing comes from the cache) and the page records,
 for each move, the time from the mouse release to the change of the figure's ``src``. The kernel's own
@@ -27,7 +27,7 @@ from tests.helpers import chromium, jupyterlab, kernel_path
 
 TOKEN = "explorer-latency"
 MODELS = {
-    "fixed": "generator = load_generator()",
+    "shipped": "generator = load_generator()",
     "variable": """
 import keras
 from fastsim_kernel.gan.architectures import build_generator
@@ -60,7 +60,7 @@ RECORDER = """(img) => {
 }"""
 
 
-def measure(browser, url: str, notebook: str, *, moves: int) -> list[dict]:
+def measure(browser, url: str, notebook: str, *, moves: int, screenshot: Path | None = None) -> list[dict]:
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.set_default_timeout(180_000)
     page.goto(f"{url}/lab/tree/{notebook}?reset&token={TOKEN}")  # reset: this notebook alone, no earlier tabs
@@ -90,6 +90,8 @@ def measure(browser, url: str, notebook: str, *, moves: int) -> list[dict]:
         latency = page.evaluate(f"window.latency.changes[{before}] - window.latency.release")
         status = output.locator(".fastsim-status").text_content()
         rows.append({"latency_ms": round(latency, 1), "status": status})
+    if screenshot is not None:
+        output.screenshot(path=str(screenshot))
     page.close()
     return rows
 
@@ -99,6 +101,8 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=10, help="slider moves per model (default 10)")
     parser.add_argument("--showers", type=int, default=10, help="showers per figure (default 10)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--screenshot", type=Path, default=None,
+                        help="also save the explorer after the last move as DIR/explorer-<model>.png")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +115,8 @@ def main() -> int:
             nbformat.write(nb, root / f"{kind}.ipynb")
         with jupyterlab(root, kernel_path(Path(tmp) / "kernel"), token=TOKEN) as url, chromium() as browser:
             for kind in MODELS:
-                rows = measure(browser, url, f"{kind}.ipynb", moves=args.moves)
+                shot = args.screenshot / f"explorer-{kind}.png" if args.screenshot else None
+                rows = measure(browser, url, f"{kind}.ipynb", moves=args.moves, screenshot=shot)
                 latencies = [row["latency_ms"] for row in rows]
                 results[kind] = {"showers": args.showers, "moves": rows, "median_ms": statistics.median(latencies),
                                  "max_ms": max(latencies)}  # fmt: skip
