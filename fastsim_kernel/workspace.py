@@ -175,3 +175,21 @@ def sync_curated_notebooks(source: str | os.PathLike, target: str | os.PathLike)
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m fastsim_kernel.workspace SOURCE TARGET``: the profile's postStart hook, run at every start."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m fastsim_kernel.workspace SOURCE TARGET (curated notebooks into the home)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    report = sync_curated_notebooks(*args)
+    print(", ".join(f"{action} {len(names)}" for action, names in report.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -82,3 +82,25 @@ def test_curated_notebooks_reach_users_without_overwriting_their_edits(tmp_path)
     assert (mine / "01.ipynb").read_text() == "v2 of 01"
     assert (mine / "02.ipynb").read_text() == "my edits"
     assert sync_curated_notebooks(source, mine) == {"copied": [], "updated": [], "kept": ["02.ipynb"]}
+
+
+def test_post_start_hook_command_keeps_edits_across_image_updates(tmp_path):
+    """What the fastsim profile's postStart hook runs at every start (config.yaml)."""
+    import subprocess
+    import sys
+
+    image, home = tmp_path / "image", tmp_path / "home" / "notebooks"
+    image.mkdir()
+    (image / "01.ipynb").write_text("v1")
+    run = [sys.executable, "-m", "fastsim_kernel.workspace", str(image), str(home)]
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "copied 1, updated 0, kept 0"
+    (home / "01.ipynb").write_text("my edit")
+    (image / "01.ipynb").write_text("v2")  # the image updates
+    (image / "02.ipynb").write_text("new")
+    subprocess.run(run, check=True, capture_output=True)
+    assert (home / "01.ipynb").read_text() == "my edit"
+    assert (home / "02.ipynb").read_text() == "new"
+    bad = subprocess.run(run[:-1], capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1

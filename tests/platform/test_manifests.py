@@ -119,7 +119,7 @@ def expected_fastsim_gpu_pod() -> dict:
                                 "command": [
                                     "sh",
                                     "-c",
-                                    '[ -e "$HOME/notebooks" ] || cp -r /opt/fastsim/notebooks "$HOME/notebooks"',
+                                    'python -m fastsim_kernel.workspace /opt/fastsim/notebooks "$HOME/notebooks"',
                                 ]
                             }
                         }
