@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fastsim_kernel.cli.data import add_units_argument
 from fastsim_kernel.errors import FastsimError
 
 
@@ -71,6 +72,7 @@ def _register_validate(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seeds the bootstrap, classifier and generation (default 0)")
     p.add_argument("--labels", default="Geant4,GAN", help="names of reference and candidate (default Geant4,GAN)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_units_argument(p)
     p.set_defaults(func=run_validate)
 
 
@@ -97,7 +99,8 @@ def run_validate(args: argparse.Namespace) -> int:
         raise FastsimError(msg)
     metrics = validate(args.reference, args.candidate, args.out, model=args.model, points=points,
                        resamples=args.resamples, level=args.level, floor=not args.no_floor,
-                       max_showers=args.max_showers, seed=args.seed, labels=labels, progress=not args.quiet)
+                       max_showers=args.max_showers, seed=args.seed, labels=labels, progress=not args.quiet,
+                       units=args.units)
     n = len(metrics["points"])
     for target in TARGETS:
         s = metrics["summary"][target.name]

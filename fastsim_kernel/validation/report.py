@@ -49,6 +49,7 @@ def validate(
     seed: int = 0,
     labels: tuple[str, str] = ("Geant4", "GAN"),
     progress: bool = True,
+    units: str | None = None,
 ) -> dict:
     """Compare a candidate with a reference at every validation point and write the report into ``out``.
 
@@ -66,6 +67,7 @@ def validate(
         seed: seeds the bootstrap, the halves, the classifier folds and the generation.
         labels: names of the reference and the candidate.
         progress: a progress bar on stderr.
+        units: cell units of files that do not state them ("GeV", "MeV", "x50"); default: inferred or refused.
 
     Returns:
         The metrics (also in ``out/metrics.json``): per point every metric with its interval and floor, and
@@ -79,7 +81,7 @@ def validate(
         msg = (f"expected max_showers >= 1, resamples >= 10 and 0 < level < 1, got {max_showers}, {resamples} "
                f"and {level}")
         raise FastsimError(msg)
-    ref_all = _load(reference, max_showers, "reference")
+    ref_all = _load(reference, max_showers, "reference", units)
     points = [(float(e), float(t)) for e, t in points] if points else (
         recorded_points(ref_all) or reference_points())
     ref_at = [ref_all[at_point(ref_all, e, t)] for e, t in points]
@@ -88,7 +90,7 @@ def validate(
         cand_at = _generate(model, ref_at, points, seed=seed, progress=progress)
         candidate = f"model {model}"
     else:
-        cand_all = _load(candidate, max_showers, "candidate")
+        cand_all = _load(candidate, max_showers, "candidate", units)
         cand_at = [cand_all[at_point(cand_all, e, t)] for e, t in points]
         _require_points(cand_all, cand_at, points, "candidate", source=candidate)
     if ref_all.grid != cand_at[0].grid:
@@ -159,8 +161,8 @@ def _staging(out: Path):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _load(source, max_showers: int, role: str) -> Showers:
-    showers = source if isinstance(source, Showers) else read_showers(source, stop=max_showers)
+def _load(source, max_showers: int, role: str, units: str | None) -> Showers:
+    showers = source if isinstance(source, Showers) else read_showers(source, stop=max_showers, units=units)
     if len(showers) == 0:
         msg = f"{role} {source if not isinstance(source, Showers) else 'showers'}: no showers to compare"
         raise FastsimError(msg)

@@ -82,6 +82,7 @@ CASES = [
     ("validate", "--reference {good} --candidate {good} --out {a_file}", "{a_file}"),
     ("validate", "--reference {dir}/missing.h5 --candidate {good} --out {dir}/report", "{dir}/missing.h5"),
     ("validate", "--reference {good} --candidate {good} --out {dir}/report --points 10:200", "'10:200'"),
+    ("validate", "--reference {odd_units} --candidate {good} --out {dir}/units", "{odd_units}: 3DGAN keys"),
     ("bench", "g4 --n 0", "--n must be a positive number of showers, got 0"),
     ("bench", "gan --g4-n -1", "got -1"),
     ("bench", "gan --batch 0", "--batch '0'"),
