@@ -34,6 +34,7 @@ def _register_train(subparsers) -> None:
     p.add_argument("--steps-per-epoch", type=int, default=None,
                    help="cap on batches per epoch (default all; cpu 100)")
     p.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    add_units_argument(p)
     p.set_defaults(func=run_train)
 
 
@@ -46,7 +47,7 @@ def run_train(args: argparse.Namespace) -> int:
         defaults.update(CPU_RECIPE)
     given = {name: getattr(args, name) for name in defaults if getattr(args, name) is not None}
     options = TrainOptions(recipe=args.recipe, kind=args.model, seed=args.seed, resume=args.resume, xla=args.xla,
-                           verbose=2 if args.quiet else 1, **{**defaults, **given})
+                           verbose=2 if args.quiet else 1, units=args.units, **{**defaults, **given})
     state = train(args.data, args.out, options)
     print(f"trained {state['epoch']} epochs into {args.out} ({state.get('train_seconds', 0):.0f} s of training)")
     return 0

@@ -61,7 +61,7 @@ class ShowerBatches(keras.utils.PyDataset):
         """Training cells of the non-empty showers start..stop-1 (positions in ``summary.index``)."""
         rows = self.summary.index[start:stop]
         first, last = int(rows[0]), int(rows[-1]) + 1
-        cells = read_showers(self.summary.path, start=first, stop=last).cells[rows - first]
+        cells = read_showers(self.summary.path, start=first, stop=last, units=self.summary.units).cells[rows - first]
         return to_training(cells, self.config)
 
     def start_at(self, epoch: int) -> None:

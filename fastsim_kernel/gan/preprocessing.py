@@ -40,7 +40,8 @@ class DataSummary:
         sampling_fraction: median deposited / primary energy.
     """
 
-    def __init__(self, path: str | os.PathLike, config: GANConfig, *, chunk_size: int = 500) -> None:
+    def __init__(self, path: str | os.PathLike, config: GANConfig, *, chunk_size: int = 500,
+                 units: str | None = None) -> None:
         n, grid = count_showers(path)
         if tuple(grid) != config.grid:
             msg = (
@@ -52,7 +53,7 @@ class DataSummary:
             msg = f"{path}: the file holds no showers; expected at least one batch"
             raise FastsimError(msg)
         layers, energy, theta, measured = [], [], [], []
-        for chunk in iter_showers(path, chunk_size=chunk_size):
+        for chunk in iter_showers(path, chunk_size=chunk_size, units=units):
             layers.append(layer_energy(chunk.cells))
             energy.append(chunk.energy)
             theta.append(chunk.theta)
@@ -65,6 +66,7 @@ class DataSummary:
             msg = f"{path}: all {n} showers are empty (no deposited energy); nothing to train on"
             raise FastsimError(msg)
         self.path = path
+        self.units = units  # for files that do not state their cell units (data.CELL_UNITS)
         self.index = np.flatnonzero(keep)
         self.energy = energy[keep]
         self.theta = theta[keep]

@@ -29,7 +29,7 @@ RECIPES = ("reference", "cpu")
 CPU_RECIPE = {"epochs": 12, "batch_size": 32, "steps_per_epoch": 100, "mixed_precision": True}
 #: the run settings that change the trained weights: a resume must repeat them
 RESULT_SETTINGS = ("recipe", "kind", "seed", "batch_size", "steps_per_epoch", "mixed_precision", "xla", "data",
-                   "config_overrides")
+                   "units", "config_overrides")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +48,7 @@ class TrainOptions:
         steps_per_epoch: cap on batches per epoch (None: the whole file).
         verbose: Keras progress output (1: progress bar with the losses, 2: one line per epoch, 0: none).
         config_overrides: fields of ``GANConfig`` to change (e.g. ``learning_rate``).
+        units: cell units of a data file that does not state them ("GeV", "MeV", "x50"); None: inferred.
     """
 
     recipe: str = "reference"
@@ -61,6 +62,7 @@ class TrainOptions:
     steps_per_epoch: int | None = None
     verbose: int = 1
     config_overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+    units: str | None = None
 
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
@@ -96,7 +98,7 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
     if previous is not None:
         _check_resumable(previous, settings, out)
     base = GANConfig.for_kind(options.kind, **options.config_overrides)
-    summary = _summary(data, base)
+    summary = _summary(data, base, options.units)
     keras = require("keras")
     from fastsim_kernel.gan.checkpoint import save_model_folder
     from fastsim_kernel.gan.dataset import ShowerBatches
@@ -131,11 +133,11 @@ def train(data: str | os.PathLike, out: str | os.PathLike, options: TrainOptions
     return read_checkpoint_state(out)
 
 
-def _summary(data, config: GANConfig):
-    """Scan the data file (grid, emptiness) before TensorFlow is imported, so bad input fails fast."""
+def _summary(data, config: GANConfig, units: str | None):
+    """Scan the data file (grid, emptiness, units) before TensorFlow is imported, so bad input fails fast."""
     from fastsim_kernel.gan.preprocessing import DataSummary
 
-    return DataSummary(data, config)
+    return DataSummary(data, config, units=units)
 
 
 def _check_out(out: Path, *, resume: bool) -> None:

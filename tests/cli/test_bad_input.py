@@ -73,6 +73,7 @@ CASES = [
     ("train", "--data {good} --out {a_file}", "{a_file}"),
     ("train", "--data {good} --out {dir}/run --batch-size 0", "batch_size must be >= 1, got 0"),
     ("train", "--data {dir}/missing.h5 --out {dir}/run", "{dir}/missing.h5"),
+    ("train", "--data {odd_units} --out {dir}/units-run", "{odd_units}: 3DGAN keys"),
     ("generate", "--energy 50 --n 0 --out {dir}/g.h5", "--n must be >= 1, got 0"),
     ("generate", "--energy 50 --theta 200 --out {dir}/g.h5", "got 200"),
     ("generate", "--model {model_str_latent} --energy 50 --n 2 --out {dir}/g.h5",
