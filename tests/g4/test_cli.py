@@ -82,17 +82,17 @@ def test_standard_physics_needs_datasets(capsys, tmp_path, monkeypatch):
 
 
 _MAIN = "import sys; from fastsim_kernel.cli import main; sys.exit(main())"
-#: Showers in the interrupted run: enough chunks of 2 that a signal after the second lands mid-run even when the
-#: test process itself is starved of CPU (with 30, a loaded machine once let the run finish first).
-_N_INTERRUPTED = 80
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-c", _MAIN, "simulate", "--n", str(_N_INTERRUPTED), "--chunk-size", "2",
+    command = [sys.executable, "-c", _MAIN, "simulate", "--n", "30", "--chunk-size", "2",
                "--energy", "8", "--theta", "80:100", "--workers", "1", "--seed", "4", "--out", str(out),
                *extra]  # fmt: skip
     env = {**os.environ, "CI": "true"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as at a terminal: a test run started in the background (CI, nohup) has SIGINT ignored, and an
+    # ignored signal stays ignored in the child, which would then finish instead of stopping.
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_chunks(parts: Path, process: subprocess.Popen, *, count: int = 2, timeout: float = 120.0) -> None:
@@ -119,7 +119,7 @@ def test_interrupted_run_keeps_chunks_and_resumes(tmp_path, how):
         assert process.returncode == -signal.SIGKILL
     assert not out.exists()
     kept = sorted(parts.glob("chunk-*.h5"))
-    assert 2 <= len(kept) < _N_INTERRUPTED // 2
+    assert 2 <= len(kept) < 15
     assert (parts / "manifest.json").exists()
 
     # Mark one finished chunk: if resume reuses it instead of simulating it again, the mark survives.
@@ -130,11 +130,11 @@ def test_interrupted_run_keeps_chunks_and_resumes(tmp_path, how):
     process = _start(out, "--resume")
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    assert count_showers(out) == (_N_INTERRUPTED, (25, 25, 25))
+    assert count_showers(out) == (30, (25, 25, 25))
     assert not parts.exists()
     final = read_showers(out)
     np.testing.assert_array_equal(final.cells[2 * index : 2 * index + 2], marked.cells * 2)
-    plan = make_plan(_N_INTERRUPTED, grid="25x25x25", energy=8, theta="80:100", particle="e-", spectrum="flat",
+    plan = make_plan(30, grid="25x25x25", energy=8, theta="80:100", particle="e-", spectrum="flat",
                      physics="datafree", seed=4, chunk_size=2, workers=1)  # fmt: skip
     np.testing.assert_allclose(np.degrees(final.theta), plan.primaries()[1], rtol=1e-5)
     sampling = final.cells.sum(axis=(1, 2, 3)) / final.energy
