@@ -43,7 +43,9 @@ def _build_network(config: GANConfig, policy: str, keras, *, folder: Path, fast:
         try:
             network.load_weights(folder / GENERATOR_WEIGHTS)
         except (ValueError, OSError) as err:
-            msg = f"{folder}: generator weights do not fit the {config.kind} model in config.json ({err})"
+            # Keras names the first layer that does not fit, then dumps its values: keep the name and shapes
+            detail = str(err).split(" Target variable:")[0].split(". Example error message for object ")[-1]
+            msg = f"{folder}: generator weights do not fit the {config.kind} model in config.json ({detail})"
             raise FastsimError(msg) from err
         return fast_generator(network) if fast else network
     finally:
@@ -183,7 +185,7 @@ class Generator:
 
 def load_generator(path: str | os.PathLike | None = None, *, batch_size: int = 128, precision: str = "float32",
                    xla: bool = False, fast: bool = True) -> Generator:
-    """Load a model folder: a training run folder, or None / ``"shipped"`` for the shipped fixed-angle model.
+    """Load a model folder: a training run folder, or None / ``"shipped"`` for the shipped model.
 
     ``precision`` "float32" (default) or "bfloat16" (faster on CPUs with AVX512_BF16); ``xla`` compiles the
     generator with XLA; ``fast`` (default) runs the exact polyphase form (``fastsim_kernel.gan.fast``).

@@ -213,3 +213,23 @@ def test_shipped_card_describes_the_shipped_model():
     assert card["theta_deg"] == pytest.approx(np.degrees(generator.theta_range), abs=0.5)
     if card["targets_total"] is not None:
         assert 0 <= card["targets_passed"] <= card["targets_total"]
+
+
+def test_config_that_does_not_match_the_weights_is_one_short_line(tmp_path):
+    import json
+    import shutil
+
+    from fastsim_kernel.gan.generate import shipped_model_path
+
+    folder = shutil.copytree(shipped_model_path(), tmp_path / "edited")
+    config = json.loads((folder / "config.json").read_text())
+    config["latent_size"] = 100  # the weights were trained with 200
+    (folder / "config.json").write_text(json.dumps(config))
+    proc = fastsim("generate", "--model", str(folder), "--energy", "30", "--n", "2",
+                   "--out", str(tmp_path / "x.h5"), check=False)  # fmt: skip
+    assert proc.returncode == 2
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"fastsim: error: {folder}: generator weights do not fit the two_stage model")
+    assert "(100, 3136)" in line
+    assert len(line) < 400  # the layer and the shapes, not Keras's dump of the variable's values
+    assert not (tmp_path / "x.h5").exists()
