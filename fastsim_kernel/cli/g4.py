@@ -24,14 +24,19 @@ def register(subparsers) -> None:
     sim.add_argument("--physics", default="auto", help="auto (default), standard (needs the Geant4 datasets) "
                      "or datafree")  # fmt: skip
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    sim.add_argument("--workers", type=int, default=None,
-                     help="worker processes (default: the CPU cores this process may use, cgroup limit included)")
     sim.add_argument("--chunk-size", type=int, default=None, help="showers per saved chunk (default: automatic)")
-    mode = sim.add_mutually_exclusive_group()
+    add_run_options(sim)
+    sim.set_defaults(func=run_simulate)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every Geant4 run: --workers, --resume or --overwrite, --quiet (simulate and reference)."""
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: the CPU cores this process may use, cgroup limit included)")
+    mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="complete an interrupted run of the same settings")
     mode.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    sim.add_argument("--quiet", action="store_true", help="no progress bar")
-    sim.set_defaults(func=run_simulate)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fastsim_kernel.cli.data import add_units_argument
+from fastsim_kernel.cli.g4 import add_run_options
 from fastsim_kernel.errors import FastsimError
 
 
@@ -31,11 +32,7 @@ def _register_reference(subparsers) -> None:
     p.add_argument("--physics", default="auto", help="auto (default), standard or datafree")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"seed of the first point; point i uses SEED + i (default {DEFAULT_SEED})")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true", help="complete an interrupted run of the same settings")
-    mode.add_argument("--overwrite", action="store_true", help="replace an existing reference")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_run_options(p)
     p.set_defaults(func=run_reference)
 
 
