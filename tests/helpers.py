@@ -70,13 +70,14 @@ def kernel_path(prefix: Path) -> Path:
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, jupyter_path: Path, *, token: str) -> Iterator[str]:
+def jupyterlab(root: Path, jupyter_path: Path, *, token: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """A JupyterLab server on a free port serving ``root`` with the kernels of ``jupyter_path``; yields its URL.
 
-    Its log goes to ``root.parent / "lab.log"``; the server is stopped at the end.
+    ``env`` adds to the server's environment. Its log goes to ``root.parent / "lab.log"``; the server is
+    stopped at the end.
     """
     port = free_port()
-    env = {**os.environ, "JUPYTER_PATH": str(jupyter_path), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
+    env = {**os.environ, **(env or {}), "JUPYTER_PATH": str(jupyter_path), "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
            "JUPYTER_DATA_DIR": str(root / ".data"), "JUPYTER_RUNTIME_DIR": str(root / ".runtime")}  # fmt: skip
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
                f"--port={port}", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",

@@ -11,7 +11,10 @@ python - <<'PY'
 import ROOT
 import tensorboard
 import tensorflow as tf
+from importlib.metadata import entry_points
 
+# the Launcher's TensorBoard tile: jupyter-server-proxy finds this package's entry point
+assert "tensorboard" in {e.name for e in entry_points(group="jupyter_serverproxy_servers")}
 print("ROOT", ROOT.gROOT.GetVersion(), "TensorBoard", tensorboard.__version__)
 print("TensorFlow", tf.__version__, "CUDA build:", tf.test.is_built_with_cuda())
 print("devices:", [device.name for device in tf.config.list_physical_devices()])
