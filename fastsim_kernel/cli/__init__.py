@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from fastsim_kernel import __version__
+from fastsim_kernel._quiet_tf import quiet_tensorflow_import
 from fastsim_kernel.errors import FastsimError
 
 COMMAND_MODULES = ("data", "g4", "gan", "validation", "bench", "profiles", "hub")
@@ -95,6 +96,7 @@ def _files_given(args: argparse.Namespace) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow_import()  # TensorFlow's native start-up lines stay out of the terminal
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -156,7 +156,7 @@ def test_cli_refuses_a_port_in_use(tmp_path, capsys):
 
 
 def test_kernel_drops_tensorflows_start_up_lines_and_keeps_the_rest(capfd):
-    from fastsim_kernel.platform.local.kernel import filtered_native_stderr
+    from fastsim_kernel._quiet_tf import filtered_native_stderr
 
     with filtered_native_stderr():
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
@@ -168,8 +168,8 @@ def test_kernel_drops_tensorflows_start_up_lines_and_keeps_the_rest(capfd):
 def test_the_kernel_imports_tensorflow_without_start_up_lines():
     """A real kernel process: TensorFlow's import writes nothing to stderr, a real warning still does."""
     pytest.importorskip("tensorflow")
-    code = ("import sys; from fastsim_kernel.platform.local.kernel import _QuietTensorFlowFinder; "
-            "sys.meta_path.insert(0, _QuietTensorFlowFinder()); import tensorflow; import keras; "
+    code = ("from fastsim_kernel._quiet_tf import quiet_tensorflow_import; "
+            "quiet_tensorflow_import(); import tensorflow; import keras; "
             "import warnings; warnings.warn('a real warning')")  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().endswith("UserWarning: a real warning")
