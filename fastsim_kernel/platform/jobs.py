@@ -26,7 +26,7 @@ from fastsim_kernel.errors import FastsimError
 from fastsim_kernel.platform.checks import GPU_RESOURCE
 from fastsim_kernel.platform.profiles import find_profile
 from fastsim_kernel.platform.values import fastsim_settings, get_value, hub_values, profile_list
-from fastsim_kernel.platform.z2jh import spawner_traits
+from fastsim_kernel.platform.z2jh import hub_traits
 
 TRAINER_API = "trainer.kubeflow.org/v1alpha1"
 JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$")
@@ -40,7 +40,8 @@ class JobDefaults:
     image: the fastsim image; namespace: the jobs namespace; service_account: the Job pods' account;
     results_claim: the ReadWriteMany claim for outputs (in the jobs namespace); datasets_claim: a claim
     with the samples in the jobs namespace (None: not mounted); tolerations: those of every user pod;
-    image_pull_secrets: as user pods get them; gpu_runtime_class: RuntimeClass of GPU pods (None: default).
+    image_pull_secrets: as user pods get them (both after ``hub.config.KubeSpawner``, as for user pods);
+    gpu_runtime_class: RuntimeClass of GPU pods (None: default).
     """
 
     image: str
@@ -56,7 +57,7 @@ class JobDefaults:
     def from_values(cls, values: dict[str, Any], *, profile: str = "fastsim-ml-gpu", **overrides: Any) -> JobDefaults:
         """Defaults from config.yaml: the image of ``profile``, the ``jobs:`` chart values, user-pod settings."""
         override = find_profile(profile_list(values), profile).get("kubespawner_override") or {}
-        traits = spawner_traits(hub_values(values))
+        traits = hub_traits(hub_values(values))  # z2jh's mapping, then hub.config, as the user pods get it
         secrets = [s if isinstance(s, str) else s["name"] for s in traits.get("image_pull_secrets", [])]
         settings = {
             "image": override["image"],

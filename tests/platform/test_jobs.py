@@ -194,3 +194,21 @@ def test_cli_parallelism_zero_is_refused_not_taken_for_the_default(capsys):
     argv = ["profiles", "job", "simulate", "--config", str(CONFIG), "--name", "g4", "--n", "10", "--parallelism", "0"]
     assert main(argv) == 2
     assert "need 1 <= parallelism (0) <= completions (4)" in capsys.readouterr().err
+
+
+def test_hub_config_kubespawner_tolerations_and_pull_secrets_reach_the_jobs(values):
+    """A site that sets them in hub.config.KubeSpawner (not in singleuser/scheduling) gets them on Jobs too."""
+    import copy
+
+    changed = copy.deepcopy(values)
+    site_toleration = {"key": "site.org/batch", "operator": "Exists", "effect": "NoSchedule"}
+    changed["jupyterhub"].setdefault("hub", {}).setdefault("config", {})["KubeSpawner"] = {
+        "tolerations": [site_toleration],
+        "image_pull_secrets": [{"name": "site-registry"}],
+    }
+    defaults = JobDefaults.from_values(changed)
+    assert list(defaults.tolerations) == [site_toleration]  # KubeSpawner's section replaces the mapped value
+    assert defaults.image_pull_secrets == ("site-registry",)
+    job = simulate_job(SimulateJob("g4", n_showers=10, completions=2, parallelism=2), defaults)
+    assert site_toleration in job["spec"]["template"]["spec"]["tolerations"]
+    assert job["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "site-registry"}]
