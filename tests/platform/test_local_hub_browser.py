@@ -1,9 +1,10 @@
 """The physicist's path in a real Chromium (Debian's, driven by Playwright) through the local hub: log in, pick
 "fastsim ml-gpu", run notebooks 01-04 in order with their test parameters, move the explorer's energy and angle
-sliders and see the Geant4 overlay; no cell writes to stderr.
+sliders and see the Geant4 overlay; no cell writes to stderr. Last, the Launcher's TensorBoard tile shows the
+run notebook 02 trained, through the hub's proxy.
 
-The screenshots (the spawn form, the explorer) go to ``$FASTSIM_SCREENSHOT_DIR`` when it is set (the README's
-come from there: ``FASTSIM_SCREENSHOT_DIR=docs/figures``), else to the test's temporary folder.
+The screenshots (the spawn form, the explorer, TensorBoard) go to ``$FASTSIM_SCREENSHOT_DIR`` when it is set
+(the README's come from there: ``FASTSIM_SCREENSHOT_DIR=docs/figures``), else to the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -144,4 +145,15 @@ def test_login_fastsim_ml_gpu_notebooks_01_to_04_and_the_explorer(tmp_path):
         assert "Geant4 showers within" in note.inner_text()
         assert panel.locator(STDERR).count() == 0
         explorer.screenshot(path=str(screenshot_path(tmp_path, "explorer.png")))
+
+        # TensorBoard from the Launcher, in a JupyterLab tab, with the losses of notebook 02's run
+        page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^File$")).click()
+        page.locator(".lm-Menu-item").filter(has_text=re.compile(r"^New Launcher")).click()
+        page.locator(".jp-LauncherCard:visible").filter(has_text="TensorBoard").click()  # the new Launcher's
+        frame = page.frame_locator(".jp-MainAreaWidget:not(.lm-mod-hidden) iframe")
+        frame.get_by_text("variable/logs/train").first.wait_for(timeout=LAB_TIMEOUT_MS)
+        frame.get_by_text("epoch_g_loss").first.wait_for(timeout=LAB_TIMEOUT_MS)  # fastsim train's scalars
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(2_000)  # the charts' first drawing
+        page.screenshot(path=str(screenshot_path(tmp_path, "tensorboard.png")))
         page.close()

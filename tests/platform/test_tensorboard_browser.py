@@ -1,8 +1,7 @@
 """TensorBoard inside JupyterLab, as a user meets it: a real JupyterLab with jupyter-server-proxy and this
 package's entry point, driven by Chromium. The launcher's TensorBoard tile opens a JupyterLab tab showing the
 workspace's training runs; the server's login protects it; nothing is left running when the server stops.
-
-The screenshot goes to ``$FASTSIM_SCREENSHOT_DIR`` when set (docs/figures/tensorboard.png comes from there).
+(The browser walk through the local hub, test_local_hub_browser.py, opens the runs notebook 02 trained.)
 """
 
 from __future__ import annotations
@@ -68,9 +67,7 @@ def test_the_launcher_tile_opens_tensorboard_in_a_jupyterlab_tab(tmp_path):
         frame = page.frame_locator(".jp-MainAreaWidget:not(.lm-mod-hidden) iframe")
         frame.get_by_text("epoch_generator_loss").first.wait_for()
         frame.get_by_text("fixed/logs/train").first.wait_for()
-        folder = Path(os.environ.get("FASTSIM_SCREENSHOT_DIR") or tmp_path)
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / "tensorboard.png"))
+        page.screenshot(path=str(tmp_path / "tensorboard.png"))
         page.close()
         started = tensorboards(workspace / "runs")
         assert started, "no TensorBoard process reads the workspace's runs"
