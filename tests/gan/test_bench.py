@@ -39,6 +39,9 @@ def test_bench_times_each_variant_and_batch_against_geant4(random_fixed, tmp_pat
     assert rows["fast", 4]["gflop_executed_per_shower"] < 0.5 * 0.512  # the polyphase form skips the zeros
     assert report["geant4_ms_per_shower"] > 0  # the Geant4 timing ran, it was not skipped
     assert "ms/shower (one core)" in proc.stdout.splitlines()[0]
+    # the whole generate() call is timed too: it runs the network and more (half: a margin for timing noise)
+    assert all(r["generate_ms_per_shower"] > 0.5 * r["ms_per_shower"] for r in rows.values())
+    assert "generate() ms/shower" in proc.stdout
 
 
 def test_a_geant4_failure_is_an_error_not_a_skipped_timing(random_fixed, tmp_path):
