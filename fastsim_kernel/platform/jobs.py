@@ -58,14 +58,17 @@ class JobDefaults:
         """Defaults from config.yaml: the image of ``profile``, the ``jobs:`` chart values, user-pod settings."""
         override = find_profile(profile_list(values), profile).get("kubespawner_override") or {}
         traits = hub_traits(hub_values(values))  # z2jh's mapping, then hub.config, as the user pods get it
-        secrets = [s if isinstance(s, str) else s["name"] for s in traits.get("image_pull_secrets", [])]
+        secrets = traits.get("image_pull_secrets") or []
+        if isinstance(secrets, str):  # KubeSpawner still takes one name as a string (deprecated)
+            secrets = [secrets]
+        secrets = [s if isinstance(s, str) else s["name"] for s in secrets]
         settings = {
             "image": override["image"],
             "namespace": get_value(values, "jobs.namespace", cls.namespace),
             "service_account": get_value(values, "jobs.runnerServiceAccount", cls.service_account),
             "results_claim": get_value(values, "jobs.results.claimName", cls.results_claim),
             "datasets_claim": get_value(values, "jobs.datasetsClaimName") or None,
-            "tolerations": tuple(traits.get("tolerations", [])),
+            "tolerations": tuple(traits.get("tolerations") or []),
             "image_pull_secrets": tuple(secrets),
             "gpu_runtime_class": get_value(fastsim_settings(values), "gpu.runtimeClassName") or None,
         }

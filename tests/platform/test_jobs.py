@@ -212,3 +212,18 @@ def test_hub_config_kubespawner_tolerations_and_pull_secrets_reach_the_jobs(valu
     job = simulate_job(SimulateJob("g4", n_showers=10, completions=2, parallelism=2), defaults)
     assert site_toleration in job["spec"]["template"]["spec"]["tolerations"]
     assert job["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "site-registry"}]
+
+
+@pytest.mark.parametrize(("secrets", "expected"), [("site-registry", ("site-registry",)), (None, ())])
+def test_a_single_pull_secret_name_or_null_in_hub_config(values, secrets, expected):
+    """KubeSpawner accepts one name as a string (deprecated) and null; Jobs must not split it into letters."""
+    import copy
+
+    changed = copy.deepcopy(values)
+    changed["jupyterhub"].setdefault("hub", {}).setdefault("config", {})["KubeSpawner"] = {
+        "image_pull_secrets": secrets,
+        "tolerations": None,
+    }
+    defaults = JobDefaults.from_values(changed)
+    assert defaults.image_pull_secrets == expected
+    assert defaults.tolerations == ()
