@@ -14,7 +14,8 @@ TensorBoard runs with no GPU visible: it only reads event files, and must not ta
 
 from __future__ import annotations
 
-import os
+import contextlib
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -28,33 +29,36 @@ START_TIMEOUT_S = 90.0
 
 
 def logdir() -> Path:
-    """The folder TensorBoard reads: the ``runs`` folder of the user's workspace (created when missing)."""
+    """The folder TensorBoard reads: the ``runs`` folder of the user's workspace (created when possible;
+    TensorBoard picks up runs that appear later)."""
     folder = Workspace.default().root / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def command(port: int) -> list[str]:
-    """The TensorBoard command line for ``port`` (jupyter-server-proxy picks the port)."""
-    executable = shutil.which("tensorboard") or str(Path(sys.executable).with_name("tensorboard"))
+    """The TensorBoard command line for ``port`` (jupyter-server-proxy picks the port): the ``tensorboard`` of
+    this environment, else the first on PATH."""
+    beside = Path(sys.executable).with_name("tensorboard")
+    executable = str(beside) if beside.is_file() else shutil.which("tensorboard") or "tensorboard"
     return [executable, "--logdir", str(logdir()), "--port", str(port), "--host", "127.0.0.1",
             "--reload_interval", "10"]  # fmt: skip
 
 
 def server_proxy_config() -> dict:
-    """jupyter-server-proxy's settings for the TensorBoard tile (the entry point's target)."""
+    """jupyter-server-proxy's settings for the TensorBoard tile (the entry point's target). Without TensorBoard
+    installed (the ``train`` extra) the tile is not shown."""
     return {
         "command": command,
-        # no GPU for a log reader; TensorFlow's and absl's start-up lines stay out of the server log
+        # no GPU for a log reader; TensorFlow's INFO and WARNING logs stay out of the server log
         "environment": {"CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"},
         "timeout": START_TIMEOUT_S,
         "new_browser_tab": False,
-        "launcher_entry": {"title": "TensorBoard", "icon_path": str(ICON), "category": "Other"},
+        "launcher_entry": {
+            "enabled": importlib.util.find_spec("tensorboard") is not None,
+            "title": "TensorBoard",
+            "icon_path": str(ICON),
+            "category": "Other",
+        },
     }
-
-
-def url() -> str:
-    """TensorBoard's address relative to this host: ``$JUPYTERHUB_SERVICE_PREFIX`` (the server's own path
-    under a hub, e.g. ``/user/ada/``) followed by ``tensorboard/``; ``/tensorboard/`` outside a hub."""
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
-    return prefix.rstrip("/") + f"/{NAME}/"

@@ -37,6 +37,7 @@ step "TensorBoard behind the server's login, as the Launcher's tile opens it"
 jupyter lab --no-browser --ip=127.0.0.1 --port=8899 --IdentityProvider.token=in-image \
   --ServerApp.root_dir="$work" > "$work/lab.log" 2>&1 &
 lab=$!
+trap 'kill "$lab" 2>/dev/null || true' EXIT
 python - <<'PY' || { cat "$work/lab.log" >&2; exit 1; }
 import json
 import time

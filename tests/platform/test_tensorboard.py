@@ -1,11 +1,9 @@
-"""The TensorBoard launcher's settings: what it reads and where its link points (the browser test,
+"""The TensorBoard launcher's settings: what it reads, when the tile shows (the browser test,
 test_tensorboard_browser.py, opens it in a real JupyterLab)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from fastsim_kernel.platform import tensorboard
 
@@ -21,13 +19,20 @@ def test_tensorboard_reads_the_runs_folder_of_the_workspace(tmp_path, monkeypatc
     assert Path(argv[0]).exists()
 
 
-@pytest.mark.parametrize(("prefix", "expected"), [("/user/ada/", "/user/ada/tensorboard/"), (None, "/tensorboard/")])
-def test_the_link_is_under_the_servers_own_prefix(monkeypatch, prefix, expected):
-    if prefix is None:
-        monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
-    else:
-        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", prefix)
-    assert tensorboard.url() == expected
+def test_an_unwritable_workspace_still_gives_a_command(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("FASTSIM_WORKSPACE", str(blocker))  # runs/ cannot be made under a file
+    argv = tensorboard.command(6123)
+    assert argv[argv.index("--logdir") + 1] == str(blocker / "runs")
+
+
+def test_no_tile_without_tensorboard(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    assert tensorboard.server_proxy_config()["launcher_entry"]["enabled"] is False
 
 
 def test_jupyter_server_proxy_finds_the_tile_through_the_entry_point():
@@ -35,6 +40,7 @@ def test_jupyter_server_proxy_finds_the_tile_through_the_entry_point():
 
     (process,) = [p for p in get_entrypoint_server_processes() if p.name == "tensorboard"]
     assert process.launcher_entry.title == "TensorBoard"
+    assert process.launcher_entry.enabled is True  # TensorBoard is installed here (the train extra)
     assert Path(process.launcher_entry.icon_path).is_file()
     assert process.new_browser_tab is False  # a JupyterLab tab, not a new window
     assert process.environment["CUDA_VISIBLE_DEVICES"] == ""  # a log reader takes no GPU memory
