@@ -73,6 +73,7 @@ def time_batch(generator, batch: int, *, energy: float, seconds: float) -> tuple
     (``Generator.run``: what the talk's figures time) and of the whole ``Generator.generate`` a user calls (the
     conditions, a two-stage model's layer energies, the network, cells in GeV) at ``energy`` GeV and 90 deg.
     The two are called in turn, so that a change of the machine's load weighs on both alike."""
+    generator.batch_size = batch  # generate() runs the network on the same batch, not in chunks of its default
     latent = np.random.default_rng(1).standard_normal((batch, generator.config.latent_size), dtype=np.float32)
     calls = {
         "network": lambda: generator.run(latent),

@@ -44,6 +44,18 @@ def test_bench_times_each_variant_and_batch_against_geant4(random_fixed, tmp_pat
     assert "generate() ms/shower" in proc.stdout
 
 
+def test_generate_is_timed_on_the_same_batch_as_the_network(random_fixed):
+    from fastsim_kernel.bench.gan import time_batch
+    from fastsim_kernel.gan.generate import Generator
+
+    generator = Generator(random_fixed, batch_size=2)
+    seen = []
+    run = generator.run
+    generator.run = lambda latent: seen.append(len(latent)) or run(latent)
+    time_batch(generator, 8, energy=50.0, seconds=0.0)
+    assert set(seen) == {8}  # not generate()'s chunks of its default batch size
+
+
 def test_a_geant4_failure_is_an_error_not_a_skipped_timing(random_fixed, tmp_path):
     # a broken geant4_pybind: Geant4 cannot run, and the benchmark must say so instead of printing a table
     fake = tmp_path / "fake"
