@@ -22,7 +22,6 @@ from pathlib import Path
 
 from fastsim_kernel.workspace import Workspace
 
-NAME = "tensorboard"
 ICON = Path(__file__).with_name("tensorboard.svg")
 #: TensorBoard imports TensorFlow when present: on a busy 2-core machine its first answer takes about 10-20 s.
 START_TIMEOUT_S = 90.0
