@@ -140,7 +140,12 @@ def benchmark(*, kind: str, weights: str | None, batches: list[int], variants: l
     rows, checks = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         folder, source = _model_folder(kind, weights, Path(tmp))
-        grid = "x".join(map(str, GANConfig.load(folder / "config.json").grid))
+        config = GANConfig.load(folder / "config.json")
+        low, high = config.energy_range
+        if not low <= energy <= high:  # generate() would clamp it while Geant4 ran at the energy asked for
+            msg = f"--energy {energy:g} GeV is outside the model's trained range {low:g}-{high:g} GeV ({source})"
+            raise FastsimError(msg)
+        grid = "x".join(map(str, config.grid))
         g4_ms = geant4_ms_per_shower(energy, g4_n, grid) if g4_n > 0 else None  # first: a failure stops it early
         rate = matmul_gflops()
         for variant in variants:

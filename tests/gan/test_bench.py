@@ -85,3 +85,15 @@ def test_bench_refuses_bad_input(args, message):
     proc = fastsim("bench", "gan", *args, check=False)
     assert proc.returncode == 2
     assert message in proc.stderr.strip().splitlines()[-1]
+
+
+def test_an_energy_outside_the_models_range_is_refused_before_any_timing(random_fixed):
+    import subprocess
+
+    proc = subprocess.run([*FASTSIM, "bench", "gan", "--weights", str(random_fixed), "--batch", "1", "--variants",
+                           "float32", "--seconds", "0.1", "--g4-n", "1", "--energy", "300"],
+                          capture_output=True, text=True, env={**os.environ, "CI": "true"}, timeout=300)  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("fastsim: error: --energy 300 GeV is outside the model's trained range 10-200 GeV")
+    assert "|" not in proc.stdout
